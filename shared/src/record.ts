@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { parseTimeValue } from './time.js';
+
+/**
+ * The routing record: one per request that passed through a proxy. This schema is the contract
+ * between proxy and collector; README.md's field table is generated from the same list.
+ * Unknown fields are dropped (forward compatible); `null` counts as absent.
+ */
+export const TRACE_STATUSES = ['completed', 'failed', 'cancelled', 'timeout'] as const;
+export type TraceStatus = (typeof TRACE_STATUSES)[number];
+
+export const ATTRIBUTIONS = ['proxy', 'header', 'router', 'inferred'] as const;
+export type Attribution = (typeof ATTRIBUTIONS)[number];
+
+export const MAX_REQUEST_ID_LENGTH = 256;
+export const MAX_ERROR_LENGTH = 2048;
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/** 1–256 printable ASCII characters: safe to echo in a header and to put in a URL path. */
+export function isValidRequestId(value: string): boolean {
+  return value.length >= 1 && value.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE_ASCII.test(value);
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const protocol = new URL(value).protocol;
+  return protocol === 'http:' || protocol === 'https:';
+}
+
+const count = z.int().nonnegative().nullish();
+const milliseconds = z.number().nonnegative().nullish();
+const fraction = z.number().min(0).max(1).nullish();
+
+export const routingRecordSchema = z.object({
+  record_id: z.string().min(1).max(64),
+  request_id: z
+    .string()
+    .min(1)
+    .max(MAX_REQUEST_ID_LENGTH)
+    .regex(PRINTABLE_ASCII, 'must be printable ASCII'),
+  node_id: z.string().min(1).max(128),
+  worker_url: z.string().max(2048).refine(isHttpUrl, 'must be an http(s) URL'),
+  routing_policy: z.string().min(1).max(64),
+  status: z.enum(TRACE_STATUSES),
+  timestamp: z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = parseTimeValue(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be ISO 8601 with an offset (e.g. 2026-01-31T12:00:00Z) or epoch milliseconds',
+      });
+      return z.NEVER;
+    }
+    return ms;
+  }),
+  duration_ms: milliseconds,
+  ttft_ms: milliseconds,
+  http_status: z.int().min(100).max(599).nullish(),
+  stream: z.boolean().nullish(),
+  method: z.string().max(16).nullish(),
+  path: z.string().max(2048).nullish(),
+  model: z.string().max(256).nullish(),
+  prompt_tokens: count,
+  completion_tokens: count,
+  cached_tokens: count,
+  cache_hit: z.boolean().nullish(),
+  cache_hit_rate: fraction,
+  queue_size: count,
+  worker_load: count,
+  prefix_match_rate: fraction,
+  attempts: z.int().min(1).nullish(),
+  error: z.string().max(MAX_ERROR_LENGTH).nullish(),
+  proxy_id: z.string().max(256).nullish(),
+  attribution: z.enum(ATTRIBUTIONS).nullish(),
+});
+
+/** What a proxy sends: `timestamp` as ISO 8601 text or epoch ms. */
+export type RoutingRecordInput = z.input<typeof routingRecordSchema>;
+/** A validated record: `timestamp` normalised to epoch ms. */
+export type RoutingRecord = z.output<typeof routingRecordSchema>;
+
+export type RecordValidation =
+  | { ok: true; record: RoutingRecord }
+  | { ok: false; error: string };
+
+/** Validates one record; the error names each offending field (`field: reason; …`). */
+export function validateRecord(value: unknown): RecordValidation {
+  const result = routingRecordSchema.safeParse(value);
+  if (result.success) return { ok: true, record: result.data };
+  const reasons = result.error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'record';
+    return `${where}: ${issue.message}`;
+  });
+  return { ok: false, error: reasons.join('; ') };
+}
