@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { startCollector } from '../../collector/src/collector.js';
+import { openDatabase } from '../../collector/src/store/database.js';
+import { migrate } from '../../collector/src/store/migrations.js';
+import { TransactionalSqliteDialect } from '../../collector/src/store/transactional-dialect.js';
+import type { StoredTrace } from '../../shared/src/api-types.js';
+import { postJson, request } from '../helpers/http.js';
+import { makeRecord } from '../helpers/records.js';
+import { tempDir } from '../helpers/temp.js';
+
+const dir = tempDir();
+
+describe('persistence', () => {
+  it('keeps records, total_requests and dropped_records across a restart on the same file', async () => {
+    const dbPath = join(dir, 'restart.db');
+    const first = await startCollector({ port: 0, dbPath });
+    await postJson(`${first.url}/v1/traces`, { records: [makeRecord({ request_id: 'kept-1' }), makeRecord({ request_id: 'kept-2' })], dropped: 5 });
+    await first.close();
+
+    const second = await startCollector({ port: 0, dbPath });
+    try {
+      const traces = (await request(`${second.url}/v1/traces`)).json as StoredTrace[];
+      expect(traces.map((trace) => trace.request_id)).toEqual(['kept-2', 'kept-1']);
+      expect((await request(`${second.url}/v1/traces/stats`)).json).toMatchObject({ total_requests: 2, active_traces: 2, dropped_records: 5 });
+      // seq continues after the restart: the cursor stays monotonic.
+      await postJson(`${second.url}/v1/traces`, makeRecord({ request_id: 'after' }));
+      const after = (await request(`${second.url}/v1/traces/after`)).json as StoredTrace;
+      expect(after.seq).toBe(3);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('upgrades a database made by an earlier schema version in place', async () => {
+    const dbPath = join(dir, 'old.db');
+    // The first released schema: migration 001 only, with a record in it.
+    const raw = openDatabase(dbPath);
+    const old = new Kysely<unknown>({ dialect: new TransactionalSqliteDialect({ database: raw }) });
+    expect(await migrate(old, '001_create_traces')).toEqual(['001_create_traces']);
+    raw.prepare(
+      `INSERT INTO traces (record_id, request_id, node_id, worker_url, routing_policy, status, timestamp_ms, received_ms)
+       VALUES ('old-1', 'from-v1', 'worker-0', 'http://127.0.0.1:30001', 'round_robin', 'completed', ?, ?)`,
+    ).run(Date.now(), Date.now());
+    await old.destroy();
+
+    const collector = await startCollector({ port: 0, dbPath });
+    try {
+      const trace = (await request(`${collector.url}/v1/traces/from-v1`)).json as StoredTrace;
+      expect(trace).toMatchObject({ request_id: 'from-v1', routing_policy: 'round_robin', seq: 1 });
+      // Migration 002 counted the existing record into total_requests.
+      expect((await request(`${collector.url}/v1/traces/stats`)).json).toMatchObject({ total_requests: 1, active_traces: 1 });
+      const applied = collector.store.raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all();
+      expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view']);
+      const viewRow = collector.store.raw.prepare('SELECT request_id, timestamp FROM traces_view').get();
+      expect(viewRow).toMatchObject({ request_id: 'from-v1' });
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('lets a second connection read the live database while the collector writes', async () => {
+    const dbPath = join(dir, 'live.db');
+    const collector = await startCollector({ port: 0, dbPath });
+    const reader = new Database(dbPath, { readonly: true });
+    try {
+      expect(reader.pragma('journal_mode', { simple: true })).toBe('wal');
+      const counts: number[] = [];
+      for (let batch = 0; batch < 20; batch++) {
+        await postJson(`${collector.url}/v1/traces`, Array.from({ length: 50 }, () => makeRecord()));
+        counts.push(Number(reader.prepare('SELECT count(*) FROM traces').pluck().get()));
+      }
+      // Each read sees every committed batch: no lag, no torn batch.
+      expect(counts).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 50));
+      expect(reader.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      reader.close();
+      await collector.close();
+    }
+  });
+
+  it('refuses a file that is not a SQLite database, with a clear error', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dbPath = join(dir, 'not-a-db.db');
+    writeFileSync(dbPath, 'this is not sqlite, just some text that is long enough to have a header '.repeat(10));
+    await expect(startCollector({ port: 0, dbPath })).rejects.toThrow(/cannot open .*not-a-db\.db as a SQLite database: file is not a database/);
+  });
+});

@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { startCollector, type CollectorOptions, type RunningCollector } from '../../collector/src/collector.js';
+import { tempDir } from './temp.js';
+
+/** A collector on 127.0.0.1:0 with its own database file, closed after the test file. */
+export async function startTestCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
+  const collector = await startCollector({
+    port: 0,
+    dbPath: join(tempDir(), 'traces.db'),
+    // Tests drive retention themselves unless they ask for a schedule.
+    retentionIntervalSeconds: 3600,
+    ...options,
+  });
+  afterAll(() => collector.close());
+  return collector;
+}
