@@ -209,7 +209,8 @@ export function formatHelp(usage: string, summary: string, specs: readonly FlagS
   const lines = [`Usage: ${usage}`, '', summary, '', 'Options:'];
   for (const spec of specs) {
     const placeholder = spec.kind === 'boolean' ? '' : ` ${spec.placeholder ?? 'VALUE'}`;
-    const flag = spec.kind === 'boolean' ? `--[no-]${spec.name}` : `--${spec.name}${placeholder}`;
+    // A boolean that is on by default is turned off with --no-NAME; say so only then.
+    const flag = spec.kind === 'boolean' && spec.default === true ? `--[no-]${spec.name}` : `--${spec.name}${placeholder}`;
     lines.push(`  ${flag}`);
     lines.push(`      ${spec.description}${formatDefault(spec)}`);
     if (spec.env !== undefined) lines.push(`      env: ${spec.env}`);
