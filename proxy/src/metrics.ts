@@ -1,0 +1,51 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RecordExporter } from './export/record-exporter.js';
+import type { Worker } from './workers/worker.js';
+
+/** The proxy's Prometheus metrics, in a registry of its own. Labels stay bounded: node ids, statuses, policy reasons. */
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'node_id' | 'status'>;
+  readonly decisions: Counter<'policy' | 'reason'>;
+  readonly retries: Counter;
+  readonly recordsSent: Counter;
+  readonly recordsDropped: Counter;
+  readonly recordsFailed: Counter;
+
+  constructor(workers: readonly Worker[], exporter: () => RecordExporter | undefined) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({ name: 'routetrace_proxy_requests_total', help: 'Traced requests by worker and outcome.', labelNames: ['node_id', 'status'], registers });
+    this.decisions = new Counter({ name: 'routetrace_proxy_policy_decisions_total', help: 'Routing decisions by policy and reason.', labelNames: ['policy', 'reason'], registers });
+    this.retries = new Counter({ name: 'routetrace_proxy_retries_total', help: 'Requests retried on another worker after a connection failure.', registers });
+    this.recordsSent = new Counter({ name: 'routetrace_proxy_records_sent_total', help: 'Records the collector stored.', registers });
+    this.recordsDropped = new Counter({ name: 'routetrace_proxy_records_dropped_total', help: 'Records dropped because the exporter queue was full.', registers });
+    this.recordsFailed = new Counter({ name: 'routetrace_proxy_records_failed_total', help: 'Records the collector refused.', registers });
+    new Gauge({
+      name: 'routetrace_proxy_in_flight',
+      help: 'Requests in flight to each worker.',
+      labelNames: ['node_id'],
+      registers,
+      collect() {
+        for (const worker of workers) this.set({ node_id: worker.nodeId }, worker.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'routetrace_proxy_worker_healthy',
+      help: '1 when the last health check passed.',
+      labelNames: ['node_id'],
+      registers,
+      collect() {
+        for (const worker of workers) this.set({ node_id: worker.nodeId }, worker.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'routetrace_proxy_exporter_queue_length',
+      help: 'Records waiting to be sent to the collector.',
+      registers,
+      collect() {
+        this.set(exporter()?.queueLength ?? 0);
+      },
+    });
+  }
+}

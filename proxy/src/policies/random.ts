@@ -1,0 +1,12 @@
+import type { Worker } from '../workers/worker.js';
+import type { RoutingDecision, RoutingPolicy } from './policy.js';
+
+export class RandomPolicy implements RoutingPolicy {
+  readonly name = 'random';
+
+  select(candidates: readonly Worker[]): RoutingDecision {
+    const worker = candidates[Math.floor(Math.random() * candidates.length)];
+    if (worker === undefined) throw new Error('random: no candidates');
+    return { worker, reason: 'random' };
+  }
+}

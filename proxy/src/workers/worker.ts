@@ -1,0 +1,39 @@
+/** One upstream: an SGLang worker in gateway mode, or the router in front-of-router mode. */
+export interface Worker {
+  /** `worker-0` …, or the name given as `name=URL`. */
+  readonly nodeId: string;
+  /** Base URL, without a trailing slash. */
+  readonly url: string;
+  /** Set by health checks (and by a refused connection, until the next good check). */
+  healthy: boolean;
+  /** Requests this proxy has in flight to it: the policies' load and the record's queue_size. */
+  inFlight: number;
+  /** From the last `/get_load` poll: waiting requests and tokens held, summed over dp ranks. */
+  reportedLoad: { waiting: number; tokens: number } | undefined;
+}
+
+export function createWorker(nodeId: string, url: string): Worker {
+  return { nodeId, url, healthy: true, inFlight: 0, reportedLoad: undefined };
+}
+
+/**
+ * Parses `--worker-urls` entries: `URL` or `name=URL`. Unnamed workers are `worker-<i>` by
+ * position, as in the seed's records. Throws on a bad URL or a repeated name or URL.
+ */
+export function parseWorkerSpecs(specs: readonly string[]): Worker[] {
+  const workers = specs.map((spec, index) => {
+    const eq = spec.indexOf('=');
+    const hasName = eq > 0 && !spec.slice(0, eq).includes('/');
+    const name = hasName ? spec.slice(0, eq) : `worker-${index}`;
+    const raw = hasName ? spec.slice(eq + 1) : spec;
+    if (!URL.canParse(raw) || !['http:', 'https:'].includes(new URL(raw).protocol)) {
+      throw new Error(`'${spec}' is not an http(s) URL (use URL or name=URL)`);
+    }
+    return createWorker(name, raw.replace(/\/+$/, ''));
+  });
+  const names = new Set(workers.map((worker) => worker.nodeId));
+  const urls = new Set(workers.map((worker) => worker.url));
+  if (names.size !== workers.length) throw new Error('worker names must be unique');
+  if (urls.size !== workers.length) throw new Error('worker URLs must be unique');
+  return workers;
+}
