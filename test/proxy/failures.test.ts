@@ -1,19 +1,9 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { postJson, request } from '../helpers/http.js';
 import { postSse } from '../helpers/sse.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { startStack, startTestProxy, startWorkers } from '../helpers/stack.js';
 import { startSimWorker } from '../sim/worker.js';
-
-/** A loopback URL where nothing listens. */
-async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 
 const body = { text: 'hello', sampling_params: { max_new_tokens: 2 } };
 

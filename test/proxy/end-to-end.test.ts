@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredTrace, TraceStats } from '../../shared/src/api-types.js';
+import { TraceClient } from '../../shared/src/client.js';
+import { postJson, request, type HttpResponse } from '../helpers/http.js';
+import { jsonEvents, postSse } from '../helpers/sse.js';
+import { startStack } from '../helpers/stack.js';
+
+describe('collector + proxy + two simulated workers', async () => {
+  const stack = await startStack({ workers: 2, proxy: { policy: 'cache_aware' } });
+  const prefix = 'You are a support bot for a GPU cluster. Be precise and brief. ';
+
+  it('records every request with the right worker, status and tokens; stats add up', async () => {
+    const sent: Array<{ id: string; node: unknown; prompt: number; completion: number; cached: number | null }> = [];
+    const note = (id: string, response: HttpResponse, usage: { prompt: number; completion: number; cached: number | null }): void => {
+      sent.push({ id, node: response.headers['x-sglang-worker-id'], ...usage });
+    };
+    for (let i = 0; i < 6; i++) {
+      const id = `e2e-gen-${i}`;
+      const response = await postJson(`${stack.proxy.url}/generate`, { text: `${prefix}Question ${i}?`, sampling_params: { max_new_tokens: 3 } }, { 'x-request-id': id });
+      const meta = (response.json as { meta_info: { prompt_tokens: number; completion_tokens: number; cached_tokens: number } }).meta_info;
+      note(id, response, { prompt: meta.prompt_tokens, completion: meta.completion_tokens, cached: meta.cached_tokens });
+    }
+    for (let i = 0; i < 3; i++) {
+      const id = `e2e-chat-${i}`;
+      const result = await postSse(`${stack.proxy.url}/v1/chat/completions`, { messages: [{ role: 'user', content: `${prefix}Chat ${i}` }], max_tokens: 2, stream: true, stream_options: { include_usage: true } }, { 'x-request-id': id });
+      const usage = (jsonEvents(result).at(-1) as { usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } | null } }).usage;
+      sent.push({ id, node: result.headers['x-sglang-worker-id'], prompt: usage.prompt_tokens, completion: usage.completion_tokens, cached: usage.prompt_tokens_details?.cached_tokens ?? null });
+    }
+    const completion = await postJson(`${stack.proxy.url}/v1/completions`, { prompt: `${prefix}Complete this`, max_tokens: 2 }, { 'x-request-id': 'e2e-cmpl' });
+    const completionUsage = (completion.json as { usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } | null } }).usage;
+    sent.push({ id: 'e2e-cmpl', node: completion.headers['x-sglang-worker-id'], prompt: completionUsage.prompt_tokens, completion: completionUsage.completion_tokens, cached: completionUsage.prompt_tokens_details?.cached_tokens ?? null });
+
+    const traces = await stack.traces();
+    const byId = new Map(traces.map((trace) => [trace.request_id, trace]));
+    expect(traces).toHaveLength(sent.length);
+    for (const expected of sent) {
+      const trace = byId.get(expected.id);
+      expect({ id: expected.id, node: trace?.node_id, status: trace?.status, prompt: trace?.prompt_tokens, completion: trace?.completion_tokens, cached: trace?.cached_tokens }).toEqual({
+        id: expected.id, node: expected.node, status: 'completed', prompt: expected.prompt, completion: expected.completion, cached: expected.cached,
+      });
+    }
+
+    const stats = (await request(`${stack.collector.url}/v1/traces/stats`)).json as TraceStats;
+    const perNode: Record<string, number> = {};
+    for (const expected of sent) perNode[String(expected.node)] = (perNode[String(expected.node)] ?? 0) + 1;
+    expect(stats).toMatchObject({ total_requests: sent.length, active_traces: sent.length, requests_per_node: perNode, requests_per_status: { completed: sent.length }, dropped_records: 0 });
+    // The shared prefix made cache_aware keep most of the traffic on one worker, and it hit.
+    expect(Object.values(stats.nodes).some((node) => (node.cache_hit_rate ?? 0) > 0.5)).toBe(true);
+  });
+
+  it('serves the trace API through the proxy port, for the seed\'s clients and the typed client', async () => {
+    const direct = (await request(`${stack.collector.url}/v1/traces/e2e-gen-0`)).json as StoredTrace;
+    const viaProxy = await request(`${stack.proxy.url}/v1/traces/e2e-gen-0`);
+    expect(viaProxy.status).toBe(200);
+    expect(viaProxy.json).toEqual(direct);
+    expect((await request(`${stack.proxy.url}/traces/stats`)).json).toEqual((await request(`${stack.collector.url}/traces/stats`)).json);
+
+    const client = new TraceClient({ baseUrl: stack.proxy.url });
+    expect(await client.getTrace('e2e-gen-0')).toEqual(direct);
+    expect(await client.getTrace('never-sent')).toBeNull();
+    expect((await client.listTraces({ limit: 2 })).map((trace) => trace.request_id)).toEqual(['e2e-cmpl', 'e2e-chat-2']);
+  });
+
+  it('answers its own routes: /health, /list_workers, /get_loads, /metrics, info GETs', async () => {
+    expect((await request(`${stack.proxy.url}/health`)).json).toMatchObject({ status: 'ok', mode: 'gateway', healthy_workers: 2, workers: 2 });
+    expect((await request(`${stack.proxy.url}/list_workers`)).json).toEqual({
+      urls: stack.workers.map((worker) => worker.url),
+      workers: stack.workers.map((worker, i) => ({ node_id: `worker-${i}`, url: worker.url, healthy: true, in_flight: 0, worker_load: null })),
+    });
+    expect((await request(`${stack.proxy.url}/get_loads`)).json).toEqual({
+      workers: stack.workers.map((worker, i) => ({ node_id: `worker-${i}`, url: worker.url, status: 200, body: [{ dp_rank: 0, num_reqs: 0, num_waiting_reqs: 0, num_tokens: 0 }] })),
+    });
+    expect((await request(`${stack.proxy.url}/v1/models`)).json).toMatchObject({ object: 'list', data: [{ id: 'sim/llama-3-8b-instruct' }] });
+    const metrics = (await request(`${stack.proxy.url}/metrics`)).text;
+    expect(metrics).toMatch(/routetrace_proxy_requests_total\{node_id="worker-\d",status="completed"\} \d+/);
+    expect(metrics).toContain('routetrace_proxy_policy_decisions_total{policy="cache_aware",reason="prefix_match"}');
+    expect(metrics).toContain('routetrace_proxy_exporter_queue_length 0');
+    expect(metrics).toContain('routetrace_proxy_records_sent_total 10');
+  });
+
+  it('polls /get_load for worker_load when asked to', async () => {
+    await stack.proxy.monitor.pollLoad();
+    await postJson(`${stack.proxy.url}/generate`, { text: 'load check', sampling_params: { max_new_tokens: 1 } }, { 'x-request-id': 'with-load' });
+    expect((await stack.traces('?request_id=with-load'))[0]?.worker_load).toBe(0);
+  });
+});
