@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withDefaults } from '../../shared/src/defaults.js';
+import { listen, localUrl } from '../../shared/src/listen.js';
 import { silentLogger, type Logger } from '../../shared/src/log.js';
 import { createCollectorApp } from './app.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
@@ -52,24 +53,6 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new Error(`cannot listen on ${host}:${port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
-export function formatUrl(host: string, port: number): string {
-  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-}
-
 export async function startCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
   const config = withDefaults(COLLECTOR_DEFAULTS, options);
   const logger = options.logger ?? silentLogger();
@@ -110,7 +93,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     throw error;
   }
   retention.start();
-  const url = formatUrl(config.host, address.port);
+  const url = localUrl(config.host, address.port);
   logger.info({ url, db: config.dbPath, maxTraceEntries: config.maxTraceEntries, traceTtlSeconds: config.traceTtlSeconds }, 'collector listening');
 
   let closing: Promise<void> | undefined;

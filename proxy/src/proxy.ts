@@ -1,8 +1,8 @@
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { TraceClient } from '../../shared/src/client.js';
 import { withDefaults } from '../../shared/src/defaults.js';
+import { listen, localUrl } from '../../shared/src/listen.js';
 import { silentLogger, type Logger } from '../../shared/src/log.js';
 import { RecordExporter, type ExporterOptions } from './export/record-exporter.js';
 import { Forwarder, type Upstream } from './forward/forwarder.js';
@@ -89,11 +89,6 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-function formatUrl(host: string, port: number): string {
-  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-}
-
 function buildUpstream(config: typeof PROXY_DEFAULTS & ProxyOptions): Upstream {
   const known = parseWorkerSpecs(config.workerUrls ?? []);
   if (config.routerUrl !== undefined) {
@@ -127,14 +122,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const monitor = new WorkerMonitor(workers, { healthCheckIntervalSecs: config.healthCheckIntervalSecs, loadCheckIntervalSecs: upstream.mode === 'gateway' ? config.loadCheckIntervalSecs : 0 }, logger);
 
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${config.host}:${config.port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message}`)),
-    );
-    server.listen(config.port, config.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  url = formatUrl(config.host, port);
+  const { port } = await listen(server, config.port, config.host);
+  url = localUrl(config.host, port);
   const proxyId = config.proxyId ?? `${hostname()}:${port}`;
 
   if (config.tracing) {

@@ -1,4 +1,5 @@
 import type { RoutingRecordInput } from './record.js';
+import { isRecord } from './guards.js';
 
 /**
  * What `POST /v1/traces` accepts: one record, an array of records, or the envelope a proxy
@@ -21,13 +22,9 @@ export type UnpackedBatch =
   | { ok: true; records: unknown[]; proxyId: string | undefined; dropped: number }
   | { ok: false; error: string };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function unpackBatch(body: unknown): UnpackedBatch {
   if (Array.isArray(body)) return { ok: true, records: body, proxyId: undefined, dropped: 0 };
-  if (!isPlainObject(body)) return { ok: false, error: 'expected a record, an array of records or {"records": [...]}' };
+  if (!isRecord(body)) return { ok: false, error: 'expected a record, an array of records or {"records": [...]}' };
   if (!Object.hasOwn(body, 'records')) return { ok: true, records: [body], proxyId: undefined, dropped: 0 };
 
   const { records, proxy_id: proxyId, dropped } = body;

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as timerSleep } from 'node:timers/promises';
 import type { SimOptions } from './options.js';
 import { RadixCache } from './radix-cache.js';
 import { Scheduler } from './scheduler.js';
@@ -25,6 +25,12 @@ export type GenerationOutcome =
   | { kind: 'finished'; step: TokenStep; e2eLatencySeconds: number }
   | { kind: 'aborted' }
   | { kind: 'dropped' };
+
+/** A timer costs ~1 ms even at 0 ms: negligible waits are skipped so a fast worker is fast. */
+function sleep(ms: number, value: undefined, options: { signal: AbortSignal }): Promise<void> {
+  if (ms <= 0.01) return options.signal.aborted ? Promise.reject(options.signal.reason) : Promise.resolve(value);
+  return timerSleep(ms, value, options);
+}
 
 /**
  * The model of one SGLang worker: wait for a running slot, prefill the uncached part of the

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenStep } from './engine.js';
 import { tokenize } from './tokenizer.js';
+import { isRecord } from '../../shared/src/guards.js';
 
 /**
  * Request parsing and response shapes of SGLang's /generate and OpenAI-compatible endpoints,
@@ -26,8 +27,6 @@ export interface ParsedRequest {
 
 export type ParseResult = { ok: true; request: ParsedRequest } | { ok: false; message: string };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isTokenList = (value: unknown): value is number[] => Array.isArray(value) && value.every((item) => Number.isInteger(item));
 
 function positiveInt(value: unknown, fallback: number): number | undefined {

@@ -1,9 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { RoutetraceError, type ErrorCode } from '../../../shared/src/errors.js';
+import { isRecord } from '../../../shared/src/guards.js';
 import type { Logger } from '../../../shared/src/log.js';
 
 function property(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && key in value ? (value as Record<string, unknown>)[key] : undefined;
+  return isRecord(value) || value instanceof Error ? Reflect.get(value, key) : undefined;
 }
 
 /** Maps what body-parser and SQLite throw onto the error table; anything else is a 500. */

@@ -1,3 +1,4 @@
+import { isRecord } from '../../../shared/src/guards.js';
 /** The SGLang endpoints whose JSON bodies the proxy reads (for routing text, rid and model). */
 export const PARSED_PATHS = new Set(['/generate', '/v1/completions', '/v1/chat/completions']);
 
@@ -12,7 +13,6 @@ export interface RequestFacts {
   canInjectRid: boolean;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;

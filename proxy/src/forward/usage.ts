@@ -1,3 +1,4 @@
+import { isRecord } from '../../../shared/src/guards.js';
 /** Token counts from a worker's answer: `/generate`'s meta_info or OpenAI's usage. */
 export interface Usage {
   promptTokens?: number;
@@ -9,7 +10,6 @@ export interface Usage {
   error?: string;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined);
 
 function add(total: number | undefined, value: number | undefined): number | undefined {

@@ -1,3 +1,4 @@
+import { isRecord } from '../../../shared/src/guards.js';
 import { simpleRequest } from '../http/simple-request.js';
 import type { Logger } from '../../../shared/src/log.js';
 import type { Worker } from './worker.js';
@@ -23,10 +24,9 @@ export function parseLoad(body: string): { waiting: number; tokens: number } | u
   let waiting = 0;
   let tokens = 0;
   for (const entry of entries) {
-    if (typeof entry !== 'object' || entry === null) return undefined;
-    const record = entry as Record<string, unknown>;
-    if (typeof record.num_waiting_reqs === 'number') waiting += record.num_waiting_reqs;
-    if (typeof record.num_tokens === 'number') tokens += record.num_tokens;
+    if (!isRecord(entry)) return undefined;
+    if (typeof entry.num_waiting_reqs === 'number') waiting += entry.num_waiting_reqs;
+    if (typeof entry.num_tokens === 'number') tokens += entry.num_tokens;
   }
   return { waiting, tokens };
 }
