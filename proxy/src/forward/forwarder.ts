@@ -317,7 +317,15 @@ export class Forwarder {
     if (this.#deps.logger.isLevelEnabled('debug')) {
       this.#deps.logger.debug({ request_id: ctx.requestId, node_id: nodeId, status, http_status: ctx.httpStatus, error }, 'request done');
     }
-    this.#deps.exporter?.enqueue(this.#record(ctx, status, error, worker));
+    const exporter = this.#deps.exporter;
+    if (exporter === undefined) return;
+    try {
+      exporter.enqueue(this.#record(ctx, status, error, worker));
+    } catch (failure) {
+      // Tracing never breaks serving: a record that cannot be built is logged, not thrown
+      // into http-proxy's event handlers.
+      this.#deps.logger.error({ err: failure, request_id: ctx.requestId }, 'could not build a routing record');
+    }
   }
 
   #record(ctx: RequestContext, status: TraceStatus, error: string | undefined, worker: Worker | undefined): RoutingRecordInput {
