@@ -104,7 +104,7 @@ await runCommand({
         `  curl -s '${proxy.url}/v1/traces?limit=10'`,
         `  curl -s ${proxy.url}/v1/traces/demo-0001`,
         `  curl -s ${proxy.url}/generate -H 'content-type: application/json' -H 'X-Request-Id: my-first-trace' -d '{"text": "${FAMILIES[0]}Hi!", "sampling_params": {"max_new_tokens": 8}}'`,
-        `  sqlite3 -readonly -header -column ${options.db} "SELECT node_id, count(*) AS requests, round(1.0 * sum(cached_tokens) / sum(prompt_tokens), 3) AS cache_hit_rate FROM traces GROUP BY node_id"`,
+        `  sqlite3 -readonly -header -column ${options.db} "SELECT node_id, count(*) AS requests, round(1.0 * sum(CASE WHEN prompt_tokens IS NOT NULL THEN cached_tokens END) / sum(CASE WHEN cached_tokens IS NOT NULL THEN prompt_tokens END), 3) AS cache_hit_rate FROM traces GROUP BY node_id"`,
         '',
         'demo ready; Ctrl-C stops it.',
         '',

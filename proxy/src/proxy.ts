@@ -28,7 +28,11 @@ export interface ProxyOptions {
   cacheAware?: Partial<CacheAwareOptions>;
   /** Front-of-router mode: every request goes to this router. */
   routerUrl?: string;
-  /** Front-of-router mode: the routing_policy recorded. Default: cache_aware. */
+  /**
+   * The routing_policy recorded, for policies routetrace does not apply itself: the router's
+   * (front-of-router mode, default cache_aware) or, with one worker as a sidecar, the policy of
+   * the router in front. Default in gateway mode: the --policy name.
+   */
   routerPolicy?: string;
   /** Front-of-router mode: response header naming the worker. Default: x-sglang-worker (x-smg-worker-id is also read). */
   workerHeader?: string;
@@ -64,7 +68,6 @@ export const PROXY_DEFAULTS = {
   host: '127.0.0.1',
   port: 30009,
   policy: 'cache_aware' as PolicyName,
-  routerPolicy: 'cache_aware',
   workerHeader: 'x-sglang-worker',
   collectorUrl: 'http://127.0.0.1:30010',
   requestIdHeaders: [...DEFAULT_REQUEST_ID_HEADERS] as string[],
@@ -97,14 +100,15 @@ function buildUpstream(config: typeof PROXY_DEFAULTS & ProxyOptions): Upstream {
     return {
       mode: 'router',
       router: createWorker('router', config.routerUrl.replace(/\/+$/, '')),
-      policyLabel: config.routerPolicy,
+      policyLabel: config.routerPolicy ?? 'cache_aware',
       workerHeaders: headers,
       knownWorkers: known,
       inferRoundRobin: config.inferWorker === 'round_robin',
     };
   }
   if (known.length === 0) throw new Error('give --worker-urls (gateway mode) or --router-url (front-of-router mode)');
-  return { mode: 'gateway', workers: known, policy: createPolicy(config.policy, withDefaults(CACHE_AWARE_DEFAULTS, config.cacheAware ?? {})) };
+  const policy = createPolicy(config.policy, withDefaults(CACHE_AWARE_DEFAULTS, config.cacheAware ?? {}));
+  return { mode: 'gateway', workers: known, policy, policyLabel: config.routerPolicy ?? policy.name };
 }
 
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
@@ -161,7 +165,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   server.on('request', onRequest);
   monitor.start();
   logger.info(
-    { url, mode: upstream.mode, workers: workers.map((worker) => `${worker.nodeId}=${worker.url}`), policy: upstream.mode === 'gateway' ? upstream.policy.name : config.routerPolicy, collector: config.tracing ? config.collectorUrl : 'off' },
+    { url, mode: upstream.mode, workers: workers.map((worker) => `${worker.nodeId}=${worker.url}`), policy: upstream.policyLabel, collector: config.tracing ? config.collectorUrl : 'off' },
     'proxy listening',
   );
 

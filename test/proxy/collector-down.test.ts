@@ -42,6 +42,10 @@ describe('exporter queue overflow', async () => {
 
   it('drops the oldest records when full, counts them exactly, and reports the count to the collector', async () => {
     for (let i = 0; i < 12; i++) expect((await postJson(`${proxy.url}/generate`, body, { 'x-request-id': `q-${i}` })).status).toBe(200);
+    // A batch being sent is outside the queue until it fails and is put back (dropping what no
+    // longer fits), so the count settles at 12 produced - 5 held, and stays there.
+    await waitFor(() => proxy.exporter?.counters.dropped === 7 && proxy.exporter.queueLength === 5, 3000, 'the drop count to settle at 7');
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect(proxy.exporter?.counters.dropped).toBe(7);
     expect((await request(`${proxy.url}/metrics`)).text).toContain('routetrace_proxy_records_dropped_total 7');
 

@@ -96,3 +96,14 @@ describe('front-of-router mode, router says nothing', async () => {
     ]);
   });
 });
+
+describe('one-worker sidecar behind a router', async () => {
+  const collector = await startTestCollector();
+  const workers = await startWorkers(1);
+  const sidecar = await startTestProxy({ workerUrls: [`worker-3=${workers[0]?.url}`], routerPolicy: 'cache_aware', collectorUrl: collector.url });
+
+  it('records the router\'s policy from --router-policy, with exact attribution', async () => {
+    const [trace] = await sendAndList(sidecar.url, collector.url, () => sidecar.exporter?.forceFlush(), 1);
+    expect(trace).toMatchObject({ node_id: 'worker-3', worker_url: workers[0]?.url, routing_policy: 'cache_aware', attribution: 'proxy', queue_size: 0 });
+  });
+});

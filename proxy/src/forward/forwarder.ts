@@ -23,7 +23,13 @@ export const MAX_ATTEMPTS = 3;
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export type Upstream =
-  | { mode: 'gateway'; workers: readonly Worker[]; policy: RoutingPolicy }
+  | {
+      mode: 'gateway';
+      workers: readonly Worker[];
+      policy: RoutingPolicy;
+      /** The routing_policy recorded: --router-policy when given (a sidecar behind a router), else the policy's name. */
+      policyLabel: string;
+    }
   | {
       mode: 'router';
       router: Worker;
@@ -342,7 +348,7 @@ export class Forwarder {
       request_id: ctx.requestId,
       node_id: served?.nodeId ?? 'none',
       worker_url: served?.url ?? this.#options.selfUrl(),
-      routing_policy: upstream.mode === 'router' ? upstream.policyLabel : upstream.policy.name,
+      routing_policy: upstream.policyLabel,
       status,
       timestamp: ctx.timestamp,
       duration_ms: round(performance.now() - ctx.startedAt),
