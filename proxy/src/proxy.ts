@@ -88,6 +88,8 @@ export interface RunningProxy {
   exporter: RecordExporter | undefined;
   monitor: WorkerMonitor;
   metrics: ProxyMetrics;
+  /** Open sockets: client connections, and upstream sockets in use or idle in the keep-alive pool. */
+  sockets(): Promise<{ clientConnections: number; upstreamActive: number; upstreamIdle: number }>;
   /** Stops accepting, waits for in-flight requests (up to the grace period), flushes records. */
   close(): Promise<void>;
 }
@@ -187,5 +189,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return closing;
   };
 
-  return { url, port, workers, exporter, monitor, metrics, close };
+  const count = (pool: NodeJS.ReadOnlyDict<unknown[]>): number => Object.values(pool).reduce((sum, list) => sum + (list?.length ?? 0), 0);
+  const sockets = async (): Promise<{ clientConnections: number; upstreamActive: number; upstreamIdle: number }> => ({
+    clientConnections: await new Promise<number>((resolve) => server.getConnections((_error, n) => resolve(n))),
+    upstreamActive: count(agent.sockets),
+    upstreamIdle: count(agent.freeSockets),
+  });
+
+  return { url, port, workers, exporter, monitor, metrics, sockets, close };
 }

@@ -28,6 +28,13 @@ export function classify(error: unknown): RoutetraceError {
       : error instanceof Error ? error.message : undefined;
     return new RoutetraceError(code, message, { cause: error });
   }
+  // Other client errors from body-parser (a corrupt gzip body is a bare 400 wrapping a zlib
+  // error): map them by status, never to a 500.
+  const status = property(error, 'status');
+  if (property(error, 'expose') === true && typeof status === 'number' && status >= 400 && status < 500) {
+    const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_json';
+    return new RoutetraceError(code, `body could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   const sqliteCode = property(error, 'code');
   if (typeof sqliteCode === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY)/.test(sqliteCode)) {
     return new RoutetraceError('storage_unavailable', `trace store unavailable (${sqliteCode}); retry later`, { cause: error });

@@ -69,6 +69,14 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Node already answered `100 Continue` to the client. http-proxy emits no `proxyReq` for a
+ * request that still carries Expect, which would silently turn off abort propagation.
+ */
+function dropExpect(req: IncomingMessage): void {
+  delete req.headers.expect;
+}
+
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 /**
@@ -99,6 +107,7 @@ export class Forwarder {
 
   /** Forwards without a record (info endpoints, the collector's API); `onError` answers failures. */
   passthrough(req: IncomingMessage, res: ServerResponse, target: string, onError: (error: Error) => void): void {
+    dropExpect(req);
     this.#proxy.web(req, res, { target }, (error) => onError(error));
   }
 
@@ -131,6 +140,7 @@ export class Forwarder {
     if (tooLarge) return this.#respondError(ctx, res, 'payload_too_large', `body exceeds --max-payload-size (${this.#options.maxPayloadBytes} bytes)`);
 
     req.headers['x-request-id'] = requestId;
+    dropExpect(req);
     if (body !== undefined) {
       req.headers['content-length'] = String(body.length);
       delete req.headers['transfer-encoding'];

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { postJson } from '../helpers/http.js';
+import { freePort } from '../helpers/ports.js';
+import { SOAK, spawnBinary } from '../helpers/processes.js';
+import { startTestProxy, startWorkers, waitFor } from '../helpers/stack.js';
+import { tempDir } from '../helpers/temp.js';
+
+describe('collector killed with SIGKILL under load, then restarted', async () => {
+  const dir = tempDir();
+  const db = join(dir, 'crash.db');
+  const port = await freePort();
+  const workers = await startWorkers(2);
+  const proxies = await Promise.all(
+    ['proxy-a', 'proxy-b'].map((proxyId) =>
+      startTestProxy({ workerUrls: workers.map((w) => w.url), collectorUrl: `http://127.0.0.1:${port}`, proxyId, exporter: { maxBatchSize: 50, initialBackoffMs: 20, maxBackoffMs: 200 } }),
+    ),
+  );
+  const total = SOAK ? 6000 : 600;
+
+  it('loses nothing it acknowledged, delivers what proxies held, and stores nothing twice', async () => {
+    let collector = await spawnBinary('collector', ['--port', String(port), '--db', db]);
+    let sent = 0;
+    let failures = 0;
+    const sendAll = async (proxyIndex: number): Promise<void> => {
+      for (let i = 0; i < total / 2; i++) {
+        const id = `crash-${proxyIndex}-${i}`;
+        const response = await postJson(`${proxies[proxyIndex]?.url}/generate`, { text: `prompt ${i}`, sampling_params: { max_new_tokens: 1 } }, { 'x-request-id': id });
+        if (response.status === 200) sent++;
+        else failures++;
+      }
+    };
+    const traffic = Promise.all([sendAll(0), sendAll(1)]);
+    await waitFor(() => sent >= total / 3, 20_000, 'a third of the traffic');
+    collector.child.kill('SIGKILL');
+    expect(await collector.exited).toBe(null);
+    await waitFor(() => sent >= (total * 2) / 3, 20_000, 'traffic while the collector is down');
+    collector = await spawnBinary('collector', ['--port', String(port), '--db', db]);
+    await traffic;
+    expect({ sent, failures }).toEqual({ sent: total, failures: 0 });
+    await Promise.all(proxies.map((proxy) => proxy.exporter?.forceFlush(10_000)));
+    collector.child.kill('SIGTERM');
+    expect(await collector.exited).toBe(0);
+
+    const reader = new Database(db, { readonly: true });
+    try {
+      expect(reader.pragma('integrity_check', { simple: true })).toBe('ok');
+      const rows = reader.prepare('SELECT count(*) AS n, count(DISTINCT request_id) AS ids, count(DISTINCT record_id) AS records FROM traces').get();
+      expect(rows).toEqual({ n: total, ids: total, records: total });
+      const counters = Object.fromEntries(reader.prepare('SELECT name, value FROM counters').raw().all() as Array<[string, number]>);
+      expect(counters).toEqual({ total_requests: total, dropped_records: 0 });
+    } finally {
+      reader.close();
+    }
+    for (const proxy of proxies) expect(proxy.exporter?.counters).toMatchObject({ dropped: 0, failed: 0, sent: total / 2 });
+  }, SOAK ? 300_000 : 60_000);
+});

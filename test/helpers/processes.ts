@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+const DIST = join(import.meta.dirname, '../../dist');
+export const BINARIES = {
+  collector: join(DIST, 'collector/src/main.js'),
+  proxy: join(DIST, 'proxy/src/main.js'),
+  sim: join(DIST, 'test/sim/main.js'),
+} as const;
+
+export interface RunningProcess {
+  url: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+/** Runs one of the bins and waits for its "listening" line (`"url":"http://…"`). */
+export async function spawnBinary(binary: keyof typeof BINARIES, args: string[], env: Record<string, string> = {}): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [BINARIES[binary], ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  afterAll(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    void exited.then((code) => reject(new Error(`${binary} exited with ${code} before listening: ${output}`)));
+  });
+  return { url, child, exited, output: () => output };
+}
+
+/** SGLang-style soak scaling: `npm run soak` sets SOAK=1 for the long versions. */
+export const SOAK = process.env.SOAK === '1';
