@@ -94,7 +94,7 @@ describe('GET /v1/traces/stats', async () => {
       requests_per_status: { cancelled: 1, completed: 3, failed: 1, timeout: 1 },
       nodes: {
         'worker-0': {
-          worker_url: 'http://w0:2', // the url of the node's most recently stored record (seq order)
+          worker_url: 'http://w0:1', // the url of the node's most recently routed record (timestamp order)
           requests: 4,
           cache_hit_rate: (80 + 0 + 20) / (100 + 100 + 50),
           avg_queue_size: 2,

@@ -11,42 +11,23 @@ export const INSERT_COLUMNS = [
   'queue_size', 'worker_load', 'prefix_match_rate', 'attempts', 'error', 'proxy_id', 'attribution',
 ] as const satisfies ReadonlyArray<keyof TraceRow>;
 
-export type InsertParams = Omit<TraceRow, 'seq'>;
+/** One row's values in INSERT_COLUMNS order: bound positionally (named binding measured ~20% slower). */
+export type InsertRow = Array<string | number | null>;
 
 function flag(value: boolean | null | undefined): number | null {
   return value === undefined || value === null ? null : value ? 1 : 0;
 }
 
-export function recordToParams(record: RoutingRecord, receivedMs: number, fallbackProxyId: string | undefined): InsertParams {
-  return {
-    record_id: record.record_id,
-    request_id: record.request_id,
-    node_id: record.node_id,
-    worker_url: record.worker_url,
-    routing_policy: record.routing_policy,
-    status: record.status,
-    timestamp_ms: record.timestamp,
-    received_ms: receivedMs,
-    duration_ms: record.duration_ms ?? null,
-    ttft_ms: record.ttft_ms ?? null,
-    http_status: record.http_status ?? null,
-    stream: flag(record.stream),
-    method: record.method ?? null,
-    path: record.path ?? null,
-    model: record.model ?? null,
-    prompt_tokens: record.prompt_tokens ?? null,
-    completion_tokens: record.completion_tokens ?? null,
-    cached_tokens: record.cached_tokens ?? null,
-    cache_hit: flag(record.cache_hit),
-    cache_hit_rate: record.cache_hit_rate ?? null,
-    queue_size: record.queue_size ?? null,
-    worker_load: record.worker_load ?? null,
-    prefix_match_rate: record.prefix_match_rate ?? null,
-    attempts: record.attempts ?? null,
-    error: record.error ?? null,
-    proxy_id: record.proxy_id ?? fallbackProxyId ?? null,
-    attribution: record.attribution ?? null,
-  };
+export function recordToRow(record: RoutingRecord, receivedMs: number, fallbackProxyId: string | undefined): InsertRow {
+  // Same order as INSERT_COLUMNS.
+  return [
+    record.record_id, record.request_id, record.node_id, record.worker_url, record.routing_policy, record.status, record.timestamp,
+    receivedMs, record.duration_ms ?? null, record.ttft_ms ?? null, record.http_status ?? null, flag(record.stream), record.method ?? null,
+    record.path ?? null, record.model ?? null, record.prompt_tokens ?? null, record.completion_tokens ?? null, record.cached_tokens ?? null,
+    flag(record.cache_hit), record.cache_hit_rate ?? null, record.queue_size ?? null, record.worker_load ?? null,
+    record.prefix_match_rate ?? null, record.attempts ?? null, record.error ?? null, record.proxy_id ?? fallbackProxyId ?? null,
+    record.attribution ?? null,
+  ];
 }
 
 function bool(value: number | null): boolean | null {

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { RoutingRecord } from '../../../shared/src/record.js';
 import type { SqliteDatabase } from './database.js';
-import { INSERT_COLUMNS, recordToParams, type InsertParams } from './row-mapping.js';
+import { INSERT_COLUMNS, recordToRow, type InsertRow } from './row-mapping.js';
 
 export interface BatchMeta {
   receivedMs: number;
@@ -22,20 +22,20 @@ export interface WriteResult {
  * used here; everything else goes through kysely.
  */
 export class TraceWriter {
-  readonly #insertBatch: (rows: InsertParams[], dropped: number) => WriteResult;
+  readonly #insertBatch: (rows: InsertRow[], dropped: number) => WriteResult;
 
   constructor(db: SqliteDatabase) {
     const columns = INSERT_COLUMNS.join(', ');
-    const placeholders = INSERT_COLUMNS.map((column) => `@${column}`).join(', ');
+    const placeholders = INSERT_COLUMNS.map(() => '?').join(', ');
     // record_id is the idempotency key: a batch retried after a timeout stores nothing twice.
-    const insert: Statement<[InsertParams]> = db.prepare(
+    const insert = db.prepare<InsertRow>(
       `INSERT INTO traces (${columns}) VALUES (${placeholders}) ON CONFLICT(record_id) DO NOTHING`,
     );
     const addToCounter: Statement<[number, string]> = db.prepare('UPDATE counters SET value = value + ? WHERE name = ?');
 
-    this.#insertBatch = db.transaction((rows: InsertParams[], dropped: number): WriteResult => {
+    this.#insertBatch = db.transaction((rows: InsertRow[], dropped: number): WriteResult => {
       let accepted = 0;
-      for (const row of rows) accepted += insert.run(row).changes;
+      for (const row of rows) accepted += insert.run(...row).changes;
       const duplicates = rows.length - accepted;
       if (accepted > 0) addToCounter.run(accepted, 'total_requests');
       // A batch whose every record is already stored is a retry of one that was accepted
@@ -47,7 +47,7 @@ export class TraceWriter {
   }
 
   write(records: readonly RoutingRecord[], meta: BatchMeta): WriteResult {
-    const rows = records.map((record) => recordToParams(record, meta.receivedMs, meta.proxyId));
+    const rows = records.map((record) => recordToRow(record, meta.receivedMs, meta.proxyId));
     return this.#insertBatch(rows, meta.dropped);
   }
 }

@@ -1,0 +1,88 @@
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import { median, type BenchContext, type Figure } from '../figure.js';
+import { streamTimes } from '../http-client.js';
+import { startPinned } from '../processes.js';
+
+const streamBody = (tokens: number): string => JSON.stringify({ text: 'stream benchmark prompt', sampling_params: { max_new_tokens: tokens }, stream: true });
+
+async function collectorTotal(collectorUrl: string): Promise<number> {
+  const response = await fetch(`${collectorUrl}/v1/traces/stats`);
+  return ((await response.json()) as { total_requests: number }).total_requests;
+}
+
+/** Figure 2: time to first byte and inter-chunk delay added, and 2000 concurrent streams. */
+export async function streaming(ctx: BenchContext): Promise<Figure[]> {
+  const group = '2. streaming';
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    // 200 tokens/s: a chunk every 5 ms, no prefill delay, so the first byte is the proxy's cost.
+    const sim = await startPinned('sim', ['--port', '0', '--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '200', '--max-running-requests', '10000']);
+    stops.push(sim.stop);
+    const collector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'streaming.db'), '--max-trace-entries', '1000000']);
+    stops.push(collector.stop);
+    const proxy = await startPinned('proxy', ['--port', '0', '--worker-urls', sim.url, '--collector-url', collector.url, '--load-check-interval-secs', '0']);
+    stops.push(proxy.stop);
+
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const ttfb: Record<string, number[]> = {};
+    const gaps: Record<string, number[]> = {};
+    const perRound = ctx.quick ? 60 : 200;
+    for (let round = 0; round < ctx.rounds; round++) {
+      for (const [name, url] of Object.entries({ direct: sim.url, proxied: proxy.url })) {
+        const first: number[] = [];
+        const between: number[] = [];
+        for (let i = 0; i < perRound; i++) {
+          const times = await streamTimes(`${url}/generate`, streamBody(6), agent);
+          first.push(times[0] ?? Number.NaN);
+          for (let j = 2; j < times.length - 1; j++) between.push((times[j] ?? 0) - (times[j - 1] ?? 0));
+        }
+        (ttfb[name] ??= []).push(median(first));
+        (gaps[name] ??= []).push(median(between));
+      }
+    }
+    agent.destroy();
+    const figures: Figure[] = [
+      { group, name: 'time to first byte direct (p50)', value: median(ttfb.direct ?? []), unit: 'ms' },
+      { group, name: 'time to first byte added (p50)', value: median(ttfb.proxied ?? []) - median(ttfb.direct ?? []), unit: 'ms', target: { op: '<=', value: 1 } },
+      { group, name: 'inter-chunk delay direct (p50)', value: median(gaps.direct ?? []), unit: 'ms' },
+      { group, name: 'inter-chunk delay added (p50)', value: median(gaps.proxied ?? []) - median(gaps.direct ?? []), unit: 'ms', target: { op: '<=', value: 0.2 } },
+    ];
+
+    // Concurrent streams through one proxy process: 40 tokens at 20 tokens/s, ~2 s each.
+    const concurrent = ctx.quick ? 500 : 2000;
+    const slowSim = await startPinned('sim', ['--port', '0', '--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '20', '--max-running-requests', '100000']);
+    stops.push(slowSim.stop);
+    const streamProxy = await startPinned('proxy', ['--port', '0', '--worker-urls', slowSim.url, '--collector-url', collector.url, '--load-check-interval-secs', '0']);
+    stops.push(streamProxy.stop);
+    const before = await collectorTotal(collector.url);
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: concurrent }, () =>
+        new Promise<boolean>((resolve) => {
+          const req = request(`${streamProxy.url}/generate`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+            let tail = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (tail = (tail + chunk).slice(-32)));
+            res.on('end', () => resolve(res.statusCode === 200 && tail.includes('[DONE]')));
+          });
+          req.on('error', () => resolve(false));
+          req.end(streamBody(40));
+        }),
+      ),
+    );
+    const wallSeconds = (performance.now() - started) / 1000;
+    const completed = outcomes.filter(Boolean).length;
+    const deadline = Date.now() + 20_000;
+    while ((await collectorTotal(collector.url)) - before < concurrent && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const delivered = (await collectorTotal(collector.url)) - before;
+    figures.push(
+      { group, name: `${concurrent} concurrent streams completed`, value: completed, unit: 'streams', target: { op: '>=', value: concurrent }, note: `wall ${wallSeconds.toFixed(1)} s` },
+      { group, name: 'proxy peak RSS during them', value: streamProxy.peakRssMb(), unit: 'MB', target: { op: '<=', value: 300 } },
+      { group, name: 'their records delivered to the collector', value: delivered, unit: 'records', target: { op: '>=', value: concurrent } },
+    );
+    return figures;
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+}

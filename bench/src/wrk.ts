@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLIENT_CORE } from './processes.js';
+
+export interface WrkResult {
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function toMs(text: string): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (match === null) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+/** wrk on the client core: POSTs `body` to `url` over `connections` keep-alive connections. */
+export function runWrk(wrk: string, url: string, body: string, options: { connections: number; seconds: number; workDir: string }): WrkResult {
+  const script = join(options.workDir, 'post.lua');
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const output = execFileSync('taskset', ['-c', CLIENT_CORE, wrk, '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1];
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  return {
+    requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN),
+    p50Ms: toMs(/\s50%\s+(\S+)/.exec(output)?.[1] ?? ''),
+    p99Ms: toMs(/\s99%\s+(\S+)/.exec(output)?.[1] ?? ''),
+    errors: Number(errors ?? 0) + (socketErrors === null ? 0 : socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0)),
+  };
+}
