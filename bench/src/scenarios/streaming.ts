@@ -16,25 +16,32 @@ export async function streaming(ctx: BenchContext): Promise<Figure[]> {
   const group = '2. streaming';
   const stops: Array<() => Promise<void>> = [];
   try {
-    // 200 tokens/s: a chunk every 5 ms, no prefill delay, so the first byte is the proxy's cost.
+    // Time to first byte against a worker whose first chunk needs no timer: libuv timers tick
+    // in whole milliseconds, so a paced worker's first chunk, armed 0.3 ms later behind the
+    // proxy, can fire a full tick later and charge the proxy for the timer's rounding.
+    const instant = await startPinned('sim', ['--port', '0', '--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '100000000', '--max-running-requests', '10000']);
+    stops.push(instant.stop);
+    // Inter-chunk delay against a worker paced at 200 tokens/s: a chunk every 5 ms.
     const sim = await startPinned('sim', ['--port', '0', '--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '200', '--max-running-requests', '10000']);
     stops.push(sim.stop);
     const collector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'streaming.db'), '--max-trace-entries', '1000000']);
     stops.push(collector.stop);
     const proxy = await startPinned('proxy', ['--port', '0', '--worker-urls', sim.url, '--collector-url', collector.url, '--load-check-interval-secs', '0']);
     stops.push(proxy.stop);
+    const instantProxy = await startPinned('proxy', ['--port', '0', '--worker-urls', instant.url, '--collector-url', collector.url, '--load-check-interval-secs', '0']);
+    stops.push(instantProxy.stop);
 
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const ttfb: Record<string, number[]> = {};
     const gaps: Record<string, number[]> = {};
     const perRound = ctx.quick ? 60 : 200;
     for (let round = 0; round < ctx.rounds; round++) {
-      for (const [name, url] of Object.entries({ direct: sim.url, proxied: proxy.url })) {
+      for (const [name, urls] of Object.entries({ direct: [instant.url, sim.url], proxied: [instantProxy.url, proxy.url] })) {
         const first: number[] = [];
         const between: number[] = [];
         for (let i = 0; i < perRound; i++) {
-          const times = await streamTimes(`${url}/generate`, streamBody(6), agent);
-          first.push(times[0] ?? Number.NaN);
+          first.push((await streamTimes(`${urls[0]}/generate`, streamBody(6), agent))[0] ?? Number.NaN);
+          const times = await streamTimes(`${urls[1]}/generate`, streamBody(6), agent);
           for (let j = 2; j < times.length - 1; j++) between.push((times[j] ?? 0) - (times[j - 1] ?? 0));
         }
         (ttfb[name] ??= []).push(median(first));
