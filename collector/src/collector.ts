@@ -68,7 +68,6 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     intervalSeconds: config.retentionIntervalSeconds,
     logger,
     onSweep(result) {
-      store.noteRemoved(result.removedByTtl + result.removedByCap);
       metrics.retentionRemoved.inc({ reason: 'ttl' }, result.removedByTtl);
       metrics.retentionRemoved.inc({ reason: 'cap' }, result.removedByCap);
       if (result.removedByTtl + result.removedByCap > 0) logger.debug(result, 'retention sweep');

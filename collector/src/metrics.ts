@@ -32,7 +32,7 @@ export class CollectorMetrics {
       help: 'Records retained now.',
       registers,
       collect() {
-        this.set(store.retainedEstimate);
+        this.set(store.countRows());
       },
     });
     new Gauge({

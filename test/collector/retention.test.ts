@@ -21,7 +21,7 @@ describe('retention sweep, called directly', async () => {
     const expired = Array.from({ length: 30 }, (_, i) => makeRecord({ request_id: `old-${i}`, timestamp: now - 120_000 + i }));
     const fresh = Array.from({ length: 80 }, (_, i) => makeRecord({ request_id: `new-${i}`, timestamp: now - 1000 + i }));
     await postJson(`${collector.url}/v1/traces`, [...expired.slice(0, 15), ...fresh.slice(0, 40), ...expired.slice(15), ...fresh.slice(40)]);
-    expect(await collector.store.queries.retainedCount()).toBe(110);
+    expect(collector.store.countRows()).toBe(110);
 
     const result = await collector.retention.runNow();
     expect({ ttl: result.removedByTtl, cap: result.removedByCap }).toEqual({ ttl: 30, cap: 30 });
@@ -49,13 +49,13 @@ describe('retention on its schedule', () => {
   it('removes expired records every --retention-interval seconds', async () => {
     const collector = await startTestCollector({ traceTtlSeconds: 1, retentionIntervalSeconds: 1 });
     await postJson(`${collector.url}/v1/traces`, Array.from({ length: 20 }, () => makeRecord({ timestamp: Date.now() - 5000 })));
-    expect(await collector.store.queries.retainedCount()).toBe(20);
-    await waitFor(async () => (await collector.store.queries.retainedCount()) === 0, 4000);
+    expect(collector.store.countRows()).toBe(20);
+    await waitFor(async () => (collector.store.countRows()) === 0, 4000);
   });
 
   it('sweeps within a tick when ingest passes the cap, without waiting for the interval', async () => {
     const collector = await startTestCollector({ maxTraceEntries: 10, retentionIntervalSeconds: 3600 });
     await postJson(`${collector.url}/v1/traces`, Array.from({ length: 25 }, () => makeRecord()));
-    await waitFor(async () => (await collector.store.queries.retainedCount()) === 10, 3000);
+    await waitFor(async () => (collector.store.countRows()) === 10, 3000);
   });
 });

@@ -68,7 +68,7 @@ export async function ingestAndQueries(ctx: BenchContext): Promise<Figure[]> {
     await collector.stop();
     const store = await TraceStore.open(join(ctx.workDir, 'ingest.db'), { maxTraceEntries: 100_000, traceTtlSeconds: 365 * 24 * 3600, batchSize: 10_000 });
     await store.retention.sweep();
-    const retained = await store.queries.retainedCount();
+    const retained = store.countRows();
     const ids = await store.db.selectFrom('traces').select(['request_id', 'seq']).orderBy('seq').execute();
     await store.close();
     const queryCollector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'ingest.db'), '--max-trace-entries', '100000', '--trace-ttl', String(365 * 24 * 3600)]);

@@ -11,7 +11,7 @@ export function healthRoute(store: TraceStore, startedMs: number): RequestHandle
       status: 'ok',
       version,
       uptime_seconds: Math.round((Date.now() - startedMs) / 1000),
-      retained_traces: store.retainedEstimate,
+      retained_traces: store.countRows(),
       total_requests: totalRequests,
       database: store.path,
     });

@@ -41,7 +41,7 @@ export function ingestRoute(deps: IngestDeps): RequestHandler {
     deps.metrics.accepted.inc(written.accepted);
     deps.metrics.duplicates.inc(written.duplicates);
     deps.metrics.droppedReported.inc(batch.dropped);
-    if (deps.store.retainedEstimate > deps.maxTraceEntries) deps.onCapExceeded();
+    if (deps.store.countRows() > deps.maxTraceEntries) deps.onCapExceeded();
 
     const body: IngestResult = { accepted: written.accepted, duplicates: written.duplicates, rejected };
     res.status(200).json(body);

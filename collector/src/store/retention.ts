@@ -37,9 +37,11 @@ export class RetentionSweeper {
   readonly #raw: SqliteDatabase;
   readonly #walPath: string | undefined;
   readonly #policy: Required<RetentionPolicy>;
+  readonly #count: () => number;
 
-  constructor(db: Kysely<StoreSchema>, raw: SqliteDatabase, dbPath: string, policy: RetentionPolicy) {
+  constructor(db: Kysely<StoreSchema>, raw: SqliteDatabase, dbPath: string, policy: RetentionPolicy, countRows: () => number) {
     this.#db = db;
+    this.#count = countRows;
     this.#raw = raw;
     this.#walPath = dbPath === ':memory:' ? undefined : `${dbPath}-wal`;
     this.#policy = { batchSize: 2000, ...policy };
@@ -105,10 +107,6 @@ export class RetentionSweeper {
       this.#raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
     return this.#walSize();
-  }
-
-  #count(): number {
-    return Number(this.#raw.prepare('SELECT count(*) FROM traces').pluck().get());
   }
 
   #walSize(): number {

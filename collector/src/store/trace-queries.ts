@@ -52,9 +52,4 @@ export class TraceQueries {
     const row = await this.#db.selectFrom('counters').select('value').where('name', '=', name).executeTakeFirst();
     return row?.value ?? 0;
   }
-
-  async retainedCount(): Promise<number> {
-    const row = await this.#db.selectFrom('traces').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return row.n;
-  }
 }
