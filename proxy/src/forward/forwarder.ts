@@ -7,7 +7,7 @@ import type { Logger } from '../../../shared/src/log.js';
 import { isValidRequestId, MAX_ERROR_LENGTH, type RoutingRecordInput, type TraceStatus } from '../../../shared/src/record.js';
 import type { RecordExporter } from '../export/record-exporter.js';
 import type { ProxyMetrics } from '../metrics.js';
-import type { RoutingDecision, RoutingPolicy } from '../policies/policy.js';
+import type { RoutingPolicy } from '../policies/policy.js';
 import type { WorkerMonitor } from '../workers/worker-monitor.js';
 import type { Worker } from '../workers/worker.js';
 import { readBody } from './read-body.js';
@@ -133,7 +133,7 @@ export class Forwarder {
     const requestId = headerId ?? (facts?.rid !== undefined && isValidRequestId(facts.rid) ? facts.rid : undefined) ?? generateRequestId(path);
     const ctx: RequestContext = {
       requestId, method, path, timestamp, startedAt, body, facts, tried: [], active: undefined, proxyReq: undefined,
-      observer: undefined, usage: undefined, queueSize: undefined, prefixMatchRate: undefined, firstByteAt: undefined,
+      observer: undefined, queueSize: undefined, prefixMatchRate: undefined, firstByteAt: undefined,
       httpStatus: undefined, attributed: undefined, deadline: undefined, lastError: undefined, outcome: undefined,
     };
     res.setHeader('x-request-id', requestId);
@@ -149,10 +149,8 @@ export class Forwarder {
     }
     this.#contexts.set(req, ctx);
     res.on('close', () => {
-      if (res.writableFinished || ctx.outcome !== undefined) return;
-      // The client went away: abort the upstream at once (http-proxy would let it run on).
-      this.#finish(ctx, 'cancelled', 'client closed the connection');
-      ctx.proxyReq?.destroy();
+      // The client went away. #onProxyReq aborts the upstream request; this records it.
+      if (!res.writableFinished) this.#finish(ctx, 'cancelled', 'client closed the connection');
     });
     ctx.deadline = setTimeout(() => this.#onDeadline(ctx, res), this.#options.requestTimeoutMs);
     this.#dispatch(ctx, req, res);
@@ -181,9 +179,10 @@ export class Forwarder {
 
   #dispatch(ctx: RequestContext, req: IncomingMessage, res: ServerResponse): void {
     const upstream = this.#options.upstream;
-    let decision: RoutingDecision;
+    let worker: Worker;
+    let prefixMatchRate: number | undefined;
     if (upstream.mode === 'router') {
-      decision = { worker: upstream.router, reason: 'round_robin' };
+      worker = upstream.router;
       if (upstream.inferRoundRobin && upstream.knownWorkers.length > 0) {
         const inferred = upstream.knownWorkers[this.#inferCounter++ % upstream.knownWorkers.length];
         if (inferred !== undefined) ctx.attributed = { nodeId: inferred.nodeId, url: inferred.url, attribution: 'inferred' };
@@ -194,14 +193,15 @@ export class Forwarder {
         if (ctx.tried.length === 0) return this.#respondError(ctx, res, 'no_healthy_worker', `none of the ${upstream.workers.length} workers is healthy`);
         return this.#respondError(ctx, res, 'worker_unreachable', ctx.lastError ?? 'no other healthy worker to retry on');
       }
-      decision = upstream.policy.select(candidates, ctx.facts?.promptText ?? '');
+      const decision = upstream.policy.select(candidates, ctx.facts?.promptText ?? '');
       this.#deps.metrics.decisions.inc({ policy: upstream.policy.name, reason: decision.reason });
+      worker = decision.worker;
+      prefixMatchRate = decision.prefixMatchRate;
     }
-    const worker = decision.worker;
     ctx.tried.push(worker);
     ctx.active = worker;
     ctx.queueSize = worker.inFlight;
-    ctx.prefixMatchRate = decision.prefixMatchRate;
+    ctx.prefixMatchRate = prefixMatchRate;
     ctx.proxyReq = undefined;
     worker.inFlight++;
     const buffer = ctx.body === undefined ? undefined : Readable.from([ctx.body]);
@@ -249,9 +249,8 @@ export class Forwarder {
    */
   #onResponseDone(ctx: RequestContext): void {
     if (ctx.outcome !== undefined) return;
-    ctx.usage = ctx.observer?.finish();
     const status = ctx.httpStatus ?? 0;
-    const said = ctx.usage?.error;
+    const said = ctx.observer?.finish()?.error;
     if (status >= 400) this.#finish(ctx, status >= 500 ? 'failed' : 'completed', `worker answered ${status}${said === undefined ? '' : `: ${said}`}`);
     else if (said !== undefined) this.#finish(ctx, 'failed', `worker sent an error: ${said}`);
     else this.#finish(ctx, 'completed', undefined);
@@ -346,8 +345,7 @@ export class Forwarder {
 
   #record(ctx: RequestContext, status: TraceStatus, error: string | undefined, worker: Worker | undefined): RoutingRecordInput {
     const upstream = this.#options.upstream;
-    ctx.usage ??= ctx.observer?.finish();
-    const usage = ctx.usage;
+    const usage = ctx.observer?.finish();
     const cached = usage?.cachedTokens;
     const prompt = usage?.promptTokens;
     const served =

@@ -3,7 +3,6 @@ import type { Attribution, TraceStatus } from '../../../shared/src/record.js';
 import type { Worker } from '../workers/worker.js';
 import type { ResponseObserver } from './response-observer.js';
 import type { RequestFacts } from './sglang-body.js';
-import type { Usage } from './usage.js';
 
 /** Everything the proxy learns about one request, from arrival to its record. */
 export interface RequestContext {
@@ -23,8 +22,6 @@ export interface RequestContext {
   active: Worker | undefined;
   proxyReq: ClientRequest | undefined;
   observer: ResponseObserver | undefined;
-  /** Read from the response once it ended. */
-  usage: Usage | undefined;
   /** In-flight requests to the chosen worker when it was chosen (excluding this one). */
   queueSize: number | undefined;
   prefixMatchRate: number | undefined;

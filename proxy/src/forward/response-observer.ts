@@ -58,8 +58,16 @@ export class ResponseObserver {
     }
   }
 
-  /** The usage found (or undefined); call once, after the last chunk. */
+  #result: { usage: Usage | undefined } | undefined;
+
+  /** The usage found (or undefined), after the last chunk; computed once, however often asked. */
   finish(): Usage | undefined {
+    this.#result ??= { usage: this.#parse() };
+    this.#chunks = [];
+    return this.#result.usage;
+  }
+
+  #parse(): Usage | undefined {
     if (this.#gaveUp) return undefined;
     if (this.#isJson) {
       try {
