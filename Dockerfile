@@ -1,22 +1,21 @@
 # routetrace: one image for routetrace-collector, routetrace-proxy, routetrace (all-in-one) and
-# the simulated SGLang worker of the demo profile. Commands are the ones the tests run:
-# node dist/<tool>/src/main.js.
-
-FROM node:20-bookworm-slim AS build
-# better-sqlite3 compiles SQLite from source here (no prebuilt binary is fetched).
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
-    && rm -rf /var/lib/apt/lists/*
+# routetrace-sim (the simulated SGLang worker of the demo profile). Commands are the ones the
+# tests run: node dist/<tool>/main.js.
+#
+# Node 24 LTS, minor pinned. better-sqlite3 13 ships its N-API binaries in the npm package, so
+# neither stage needs a compiler.
+FROM node:24.21-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY shared shared
 COPY collector collector
 COPY proxy proxy
 COPY all-in-one all-in-one
+COPY sim sim
 COPY demo demo
-COPY test/sim test/sim
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24.21-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./
@@ -28,5 +27,5 @@ USER node
 VOLUME ["/data"]
 EXPOSE 30009 30010
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "dist/shared/src/cli/healthcheck.js"]
-CMD ["node", "dist/all-in-one/src/main.js", "--help"]
+  CMD ["node", "dist/shared/cli/healthcheck.js"]
+CMD ["node", "dist/all-in-one/main.js", "--help"]

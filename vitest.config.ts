@@ -1,11 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // package.json maps #shared/* to the built dist/shared/*; tests run the TypeScript sources,
+    // so that every module (and every error class) exists once.
+    alias: [{ find: /^#shared\/(.*)\.js$/, replacement: fileURLToPath(new URL('./shared/$1.ts', import.meta.url)) }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Native addons (better-sqlite3) and real sockets: one forked process per file.
     pool: 'forks',
-    // The abort-storm test compares heap sizes after a forced collection.
+    // The abort-storm and GC fault tests force collections.
     execArgv: ['--expose-gc'],
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.js';
 import { tempDir } from '../helpers/temp.js';
 
-const BIN = join(import.meta.dirname, '../../dist/collector/src/main.js');
+const BIN = join(import.meta.dirname, '../../dist/collector/main.js');
 const dir = tempDir();
 
 function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
-import type { StoredTrace } from '../../shared/src/api-types.js';
+import type { StoredTrace } from '#shared/api-types.js';
 
 describe('GET /v1/traces/{request_id}', async () => {
   const collector = await startTestCollector();

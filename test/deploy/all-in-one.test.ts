@@ -6,7 +6,7 @@ import { postJson, request } from '../helpers/http.js';
 import { startWorkers } from '../helpers/stack.js';
 import { tempDir } from '../helpers/temp.js';
 
-const BIN = join(import.meta.dirname, '../../dist/all-in-one/src/main.js');
+const BIN = join(import.meta.dirname, '../../dist/all-in-one/main.js');
 
 describe('npm start (routetrace, all in one)', () => {
   it('explains in two lines what to pass when no upstream is given', () => {

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { StoredTrace, TraceStats } from '../../shared/src/api-types.js';
+import type { StoredTrace, TraceStats } from '#shared/api-types.js';
 import { request } from '../helpers/http.js';
 import { tempDir } from '../helpers/temp.js';
 
-const DEMO = join(import.meta.dirname, '../../dist/demo/src/main.js');
+const DEMO = join(import.meta.dirname, '../../dist/demo/main.js');
 
 describe('npm run demo', () => {
   it('starts, serves traces and stats, writes a database sqlite3 can read, and stops cleanly on SIGINT', async () => {

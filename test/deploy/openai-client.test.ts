@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import type { StoredTrace } from '../../shared/src/api-types.js';
+import type { StoredTrace } from '#shared/api-types.js';
 import { request } from '../helpers/http.js';
 import { startStack } from '../helpers/stack.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isErrorCode } from '../../shared/src/errors.js';
+import { isErrorCode } from '#shared/errors.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startCollector } from '../../collector/src/collector.js';
-import type { TraceStats } from '../../shared/src/api-types.js';
+import { startCollector } from '../../collector/collector.js';
+import type { TraceStats } from '#shared/api-types.js';
 import { request } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { SOAK } from '../helpers/processes.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCollector } from '../../collector/src/collector.js';
-import { startProxy } from '../../proxy/src/proxy.js';
+import { startCollector } from '../../collector/collector.js';
+import { startProxy } from '../../proxy/proxy.js';
 import { postJson, request } from '../helpers/http.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { startTestProxy, startWorkers } from '../helpers/stack.js';

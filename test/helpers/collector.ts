@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { startCollector, type CollectorOptions, type RunningCollector } from '../../collector/src/collector.js';
+import { startCollector, type CollectorOptions, type RunningCollector } from '../../collector/collector.js';
 import { tempDir } from './temp.js';
 
 /** A collector on 127.0.0.1:0 with its own database file, closed after the test file. */

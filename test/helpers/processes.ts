@@ -4,9 +4,10 @@ import { afterAll } from 'vitest';
 
 const DIST = join(import.meta.dirname, '../../dist');
 export const BINARIES = {
-  collector: join(DIST, 'collector/src/main.js'),
-  proxy: join(DIST, 'proxy/src/main.js'),
-  sim: join(DIST, 'test/sim/main.js'),
+  collector: join(DIST, 'collector/main.js'),
+  proxy: join(DIST, 'proxy/main.js'),
+  sim: join(DIST, 'sim/main.js'),
+  allInOne: join(DIST, 'all-in-one/main.js'),
 } as const;
 
 export interface RunningProcess {
@@ -17,9 +18,12 @@ export interface RunningProcess {
   output(): string;
 }
 
-/** Runs one of the bins and waits for its "listening" line (`"url":"http://…"`). */
-export async function spawnBinary(binary: keyof typeof BINARIES, args: string[], env: Record<string, string> = {}): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [BINARIES[binary], ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/**
+ * Runs one of the bins and waits for its first "listening" line (`"url":"http://…"`).
+ * `nodeFlags` go before the script (e.g. `--expose-gc`).
+ */
+export async function spawnBinary(binary: keyof typeof BINARIES, args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, BINARIES[binary], ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,4 +1,4 @@
-import type { RoutingRecordInput } from '../../shared/src/record.js';
+import type { RoutingRecordInput } from '#shared/record.js';
 
 let counter = 0;
 

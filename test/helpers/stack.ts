@@ -1,8 +1,8 @@
 import { afterAll } from 'vitest';
-import type { StoredTrace } from '../../shared/src/api-types.js';
-import type { RunningCollector } from '../../collector/src/collector.js';
-import { startProxy, type ProxyOptions, type RunningProxy } from '../../proxy/src/proxy.js';
-import { startSimWorker, type SimWorker, type SimWorkerOptions } from '../sim/worker.js';
+import type { StoredTrace } from '#shared/api-types.js';
+import type { RunningCollector } from '../../collector/collector.js';
+import { startProxy, type ProxyOptions, type RunningProxy } from '../../proxy/proxy.js';
+import { startSimWorker, type SimWorker, type SimWorkerOptions } from '../../sim/worker.js';
 import { startTestCollector } from './collector.js';
 import { request } from './http.js';
 

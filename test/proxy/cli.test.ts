@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const BIN = join(import.meta.dirname, '../../dist/proxy/src/main.js');
+const BIN = join(import.meta.dirname, '../../dist/proxy/main.js');
 const run = (args: string[]): { status: number | null; stderr: string } => {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 10_000 });
   return { status: result.status, stderr: result.stderr };

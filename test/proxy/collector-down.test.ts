@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startCollector } from '../../collector/src/collector.js';
+import { startCollector } from '../../collector/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestProxy, startWorkers, waitFor } from '../helpers/stack.js';

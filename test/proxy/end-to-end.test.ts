@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredTrace, TraceStats } from '../../shared/src/api-types.js';
-import { TraceClient } from '../../shared/src/client.js';
+import type { StoredTrace, TraceStats } from '#shared/api-types.js';
+import { TraceClient } from '#shared/client.js';
 import { postJson, request, type HttpResponse } from '../helpers/http.js';
 import { jsonEvents, postSse } from '../helpers/sse.js';
 import { startStack } from '../helpers/stack.js';

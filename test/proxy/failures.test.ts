@@ -3,7 +3,7 @@ import { postJson, request } from '../helpers/http.js';
 import { postSse } from '../helpers/sse.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { startStack, startTestProxy, startWorkers } from '../helpers/stack.js';
-import { startSimWorker } from '../sim/worker.js';
+import { startSimWorker } from '../../sim/worker.js';
 
 const body = { text: 'hello', sampling_params: { max_new_tokens: 2 } };
 
@@ -135,7 +135,17 @@ describe('worker errors and odd input', async () => {
     expect(response.status).toBe(400);
     expect(response.json).toMatchObject({ error: { message: expect.stringContaining('Invalid JSON body') } });
     expect((await stack.traces('?request_id=not-json'))[0]).toMatchObject({
-      status: 'completed', http_status: 400, node_id: 'worker-0', error: `worker answered 400: Invalid JSON body: Expected property name or '}' in JSON at position 1`,
+      status: 'completed', http_status: 400, node_id: 'worker-0', error: `worker answered 400: Invalid JSON body: ${jsonParseMessage('{oops')}`,
     });
   });
 });
+
+/** The runtime's own JSON.parse message (its wording changed between Node lines). */
+function jsonParseMessage(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) return error.message;
+  }
+  throw new Error(`${text} parsed`);
+}

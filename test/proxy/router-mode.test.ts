@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { postJson } from '../helpers/http.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { startTestProxy, startWorkers } from '../helpers/stack.js';
-import type { StoredTrace } from '../../shared/src/api-types.js';
-import type { SimWorker } from '../sim/worker.js';
+import type { StoredTrace } from '#shared/api-types.js';
+import type { SimWorker } from '../../sim/worker.js';
 
 /** A stand-in for sgl-router: round robin over the workers, optionally naming the worker in a header. */
 async function startStubRouter(workers: SimWorker[], workerHeader: string | undefined): Promise<string> {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSimWorker } from '../sim/worker.js';
-import { RadixCache } from '../sim/radix-cache.js';
+import { startSimWorker } from '../../sim/worker.js';
+import { RadixCache } from '../../sim/radix-cache.js';
 import { postJson, request } from '../helpers/http.js';
 
 const cachedTokens = (json: unknown): number => (json as { meta_info: { cached_tokens: number } }).meta_info.cached_tokens;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { postJson } from '../helpers/http.js';
 
-const BIN = join(import.meta.dirname, '../../dist/test/sim/main.js');
+const BIN = join(import.meta.dirname, '../../dist/sim/main.js');
 
 describe('npm run sim', () => {
   it('lists its options in --help and exits 2 on a bad one', () => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSimWorker } from '../sim/worker.js';
-import { tokenize } from '../sim/tokenizer.js';
+import { startSimWorker } from '../../sim/worker.js';
+import { tokenize } from '../../sim/tokenizer.js';
 import { postJson, request } from '../helpers/http.js';
 import { jsonEvents, postSse } from '../helpers/sse.js';
 

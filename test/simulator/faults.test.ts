@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSimWorker } from '../sim/worker.js';
+import { startSimWorker } from '../../sim/worker.js';
 import { postJson, request } from '../helpers/http.js';
 import { postSse } from '../helpers/sse.js';
 

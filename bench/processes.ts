@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DIST = join(import.meta.dirname, '../..');
+export const BIN = {
+  collector: join(DIST, 'collector/main.js'),
+  proxy: join(DIST, 'proxy/main.js'),
+  sim: join(DIST, 'sim/main.js'),
+} as const;
+
+/** The servers' core; the load generator (this process, wrk) runs on the other. */
+export const SERVER_CORE = '0';
+export const CLIENT_CORE = '1';
+
+export interface Pinned {
+  url: string;
+  child: ChildProcess;
+  /** Peak resident memory (VmHWM) in MB, from /proc. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts one of routetrace's bins pinned to the server core; resolves on its "listening" line. */
+export async function startPinned(binary: keyof typeof BIN, args: string[]): Promise<Pinned> {
+  // Default log level (info): lifecycle lines only, among them the "listening" line awaited here.
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, BIN[binary], ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${binary} did not start: ${output}`)), 15_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${binary} exited with ${code}: ${output}`)));
+  });
+  return {
+    url,
+    child,
+    peakRssMb: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Pins this process (all its threads) to the client core. */
+export function pinSelf(): void {
+  spawn('taskset', ['-a', '-cp', CLIENT_CORE, String(process.pid)], { stdio: 'ignore' });
+}

@@ -1,0 +1,59 @@
+import express, { type Express } from 'express';
+import type { Logger } from '#shared/log.js';
+import { requireIngestToken } from './http/auth.js';
+import { errorHandler, methodNotAllowed, routeNotFound } from './http/error-handler.js';
+import { jsonBody } from './http/json-body.js';
+import type { CollectorMetrics } from './metrics.js';
+import { healthRoute } from './routes/health.js';
+import { ingestRoute } from './routes/ingest.js';
+import { metricsRoute } from './routes/metrics.js';
+import { statsRoute } from './routes/stats.js';
+import { listRoute, lookupRoute } from './routes/traces.js';
+import type { TraceStore } from './store/trace-store.js';
+
+export interface CollectorAppDeps {
+  store: TraceStore;
+  metrics: CollectorMetrics;
+  logger: Logger;
+  ingestToken: string | undefined;
+  maxBodyBytes: number;
+  onCapExceeded: () => void;
+  startedMs: number;
+}
+
+/** Routes under `/v1/traces` and, for the seed's older clients, the same under `/traces`. */
+export const TRACE_PREFIXES = ['/v1/traces', '/traces'] as const;
+
+export function createCollectorApp(deps: CollectorAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // No ETag hashing of every JSON answer: traces change with every insert anyway.
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  const ingest = [
+    requireIngestToken(deps.ingestToken),
+    ...jsonBody(deps.maxBodyBytes),
+    ingestRoute({
+      store: deps.store,
+      metrics: deps.metrics,
+      maxTraceEntries: deps.store.retention.policy.maxTraceEntries,
+      onCapExceeded: deps.onCapExceeded,
+    }),
+  ];
+  for (const prefix of TRACE_PREFIXES) {
+    // stats before :requestId, so "stats" is never read as a request id.
+    app.get(`${prefix}/stats`, statsRoute(deps.store));
+    app.all(`${prefix}/stats`, methodNotAllowed(['GET']));
+    app.get(prefix, listRoute(deps.store));
+    app.post(prefix, ...ingest);
+    app.all(prefix, methodNotAllowed(['GET', 'POST']));
+    app.get(`${prefix}/:requestId`, lookupRoute(deps.store));
+    app.all(`${prefix}/:requestId`, methodNotAllowed(['GET']));
+  }
+  app.get('/health', healthRoute(deps.store, deps.startedMs));
+  app.get('/metrics', metricsRoute(deps.metrics.registry));
+  app.use(routeNotFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,114 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { withDefaults } from '#shared/defaults.js';
+import { listen, localUrl } from '#shared/listen.js';
+import { silentLogger, type Logger } from '#shared/log.js';
+import { createCollectorApp } from './app.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
+import { CollectorMetrics } from './metrics.js';
+import { RetentionJob } from './retention-job.js';
+import { TraceStore } from './store/trace-store.js';
+
+export interface CollectorOptions {
+  /** Address to listen on. Default: 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Port; 0 picks a free one. Default: 30010. */
+  port?: number;
+  /** SQLite file; its folder is created. Default: ./data/routetrace.db. */
+  dbPath?: string;
+  /** Records retained at most. Default: 100000. */
+  maxTraceEntries?: number;
+  /** Seconds a record is retained. Default: 3600. */
+  traceTtlSeconds?: number;
+  /** Seconds between retention sweeps. Default: 10. */
+  retentionIntervalSeconds?: number;
+  /** Rows per retention DELETE. Default: 2000. */
+  retentionBatchSize?: number;
+  /** When set, ingest requires `Authorization: Bearer <token>`. Default: none. */
+  ingestToken?: string;
+  /** Largest ingest body in bytes. Default: 10 MiB. */
+  maxBodyBytes?: number;
+  /** Default: a silent logger. */
+  logger?: Logger;
+}
+
+export const COLLECTOR_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 30010,
+  dbPath: './data/routetrace.db',
+  maxTraceEntries: 100_000,
+  traceTtlSeconds: 3600,
+  retentionIntervalSeconds: 10,
+  retentionBatchSize: 2000,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+} as const;
+
+export interface RunningCollector {
+  url: string;
+  port: number;
+  store: TraceStore;
+  retention: RetentionJob;
+  metrics: CollectorMetrics;
+  /** Stops accepting, lets in-flight requests finish (up to 5 s), closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
+  const config = withDefaults(COLLECTOR_DEFAULTS, options);
+  const logger = options.logger ?? silentLogger();
+  const startedMs = Date.now();
+
+  const store = await TraceStore.open(config.dbPath, {
+    maxTraceEntries: config.maxTraceEntries,
+    traceTtlSeconds: config.traceTtlSeconds,
+    batchSize: config.retentionBatchSize,
+  });
+  const metrics = new CollectorMetrics(store);
+  const retention = new RetentionJob(store.retention, {
+    intervalSeconds: config.retentionIntervalSeconds,
+    logger,
+    onSweep(result) {
+      metrics.retentionRemoved.inc({ reason: 'ttl' }, result.removedByTtl);
+      metrics.retentionRemoved.inc({ reason: 'cap' }, result.removedByCap);
+      if (result.removedByTtl + result.removedByCap > 0) logger.debug(result, 'retention sweep');
+    },
+  });
+
+  const app = createCollectorApp({
+    store,
+    metrics,
+    logger,
+    ingestToken: config.ingestToken,
+    maxBodyBytes: config.maxBodyBytes,
+    onCapExceeded: () => retention.requestSweep(),
+    startedMs,
+  });
+  const server = createServer(app);
+  let address: AddressInfo;
+  try {
+    address = await listen(server, config.port, config.host);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  retention.start();
+  const url = localUrl(config.host, address.port);
+  logger.info({ url, db: config.dbPath, maxTraceEntries: config.maxTraceEntries, traceTtlSeconds: config.traceTtlSeconds }, 'collector listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await retention.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(grace);
+      await store.close();
+      logger.info('collector stopped');
+    })();
+    return closing;
+  };
+
+  return { url, port: address.port, store, retention, metrics, close };
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { runCommand } from '#shared/cli/run-command.js';
+import { createLogger } from '#shared/log.js';
+import { startCollector } from './collector.js';
+import { COLLECTOR_FLAGS, collectorOptionsFromFlags } from './options.js';
+
+await runCommand({
+  program: 'routetrace-collector',
+  summary:
+    'Stores routetrace routing records in SQLite, enforces the row cap and TTL, and serves\n' +
+    '/v1/traces, /v1/traces/{request_id}, /v1/traces/stats, /health and /metrics.',
+  flags: COLLECTOR_FLAGS,
+  toOptions: collectorOptionsFromFlags,
+  start: ({ logLevel, ...options }) => startCollector({ ...options, logger: createLogger('routetrace-collector', logLevel) }),
+});

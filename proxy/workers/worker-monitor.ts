@@ -1,0 +1,117 @@
+import { isRecord } from '#shared/guards.js';
+import { simpleRequest } from '../http/simple-request.js';
+import type { Logger } from '#shared/log.js';
+import type { Worker } from './worker.js';
+
+export interface MonitorOptions {
+  /** Seconds between `/health` checks. Default: 10. */
+  healthCheckIntervalSecs: number;
+  /** Seconds between `/get_load` polls (0: never). Default: 5. */
+  loadCheckIntervalSecs: number;
+  /** Per-check timeout. Default: 5000 ms. */
+  timeoutMs?: number;
+}
+
+/** Sums `/get_load`'s entries (one per data-parallel rank). */
+export function parseLoad(body: string): { waiting: number; tokens: number } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const entries = Array.isArray(parsed) ? parsed : [parsed];
+  let waiting = 0;
+  let tokens = 0;
+  for (const entry of entries) {
+    if (!isRecord(entry)) return undefined;
+    if (typeof entry.num_waiting_reqs === 'number') waiting += entry.num_waiting_reqs;
+    if (typeof entry.num_tokens === 'number') tokens += entry.num_tokens;
+  }
+  return { waiting, tokens };
+}
+
+/**
+ * Polls each worker's `/health` (healthy on 200) and `/get_load`. The first round runs at once.
+ * Health changes are logged once per change.
+ */
+export class WorkerMonitor {
+  readonly #workers: readonly Worker[];
+  readonly #logger: Logger;
+  readonly #timeoutMs: number;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #options: MonitorOptions;
+
+  constructor(workers: readonly Worker[], options: MonitorOptions, logger: Logger) {
+    this.#workers = workers;
+    this.#options = options;
+    this.#logger = logger;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** The first round of health checks, started by start(); start-up does not wait for it. */
+  firstCheck: Promise<void> = Promise.resolve();
+
+  start(): void {
+    this.firstCheck = this.checkHealth();
+    this.#every(this.#options.healthCheckIntervalSecs, () => this.checkHealth());
+    if (this.#options.loadCheckIntervalSecs > 0) {
+      void this.pollLoad();
+      this.#every(this.#options.loadCheckIntervalSecs, () => this.pollLoad());
+    }
+  }
+
+  stop(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+  }
+
+  async checkHealth(): Promise<void> {
+    await Promise.all(
+      this.#workers.map(async (worker) => {
+        let healthy: boolean;
+        let reason = '';
+        try {
+          const { status } = await simpleRequest(`${worker.url}/health`, { timeoutMs: this.#timeoutMs });
+          healthy = status === 200;
+          reason = `status ${status}`;
+        } catch (error) {
+          healthy = false;
+          reason = error instanceof Error ? error.message : String(error);
+        }
+        this.setHealth(worker, healthy, reason);
+      }),
+    );
+  }
+
+  /** Marks a worker; used by checks and by the forwarder when a connection is refused. */
+  setHealth(worker: Worker, healthy: boolean, reason: string): void {
+    if (worker.healthy === healthy) return;
+    worker.healthy = healthy;
+    if (healthy) this.#logger.info({ node_id: worker.nodeId, url: worker.url }, 'worker healthy again');
+    else this.#logger.warn({ node_id: worker.nodeId, url: worker.url, reason }, 'worker unhealthy');
+  }
+
+  async pollLoad(): Promise<void> {
+    await Promise.all(
+      this.#workers.map(async (worker) => {
+        try {
+          const { status, body } = await simpleRequest(`${worker.url}/get_load`, { timeoutMs: this.#timeoutMs });
+          worker.reportedLoad = status === 200 ? parseLoad(body) : undefined;
+        } catch {
+          worker.reportedLoad = undefined;
+        }
+      }),
+    );
+  }
+
+  #every(seconds: number, task: () => Promise<void>): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      void task().finally(() => (running = false));
+    }, seconds * 1000);
+    timer.unref();
+    this.#timers.push(timer);
+  }
+}
