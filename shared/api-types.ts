@@ -31,6 +31,12 @@ export interface StoredTrace {
   attempts: number | null;
   error: string | null;
   attribution: Attribution | null;
+  /** Data-parallel rank of the serving worker, when the router named one (`URL@rank`). */
+  dp_rank: number | null;
+  /** The routing policy's branch (see DECISIONS in record.ts); null when not routed by routetrace. */
+  decision: string | null;
+  /** In-flight requests per candidate node when the decision was made. */
+  candidate_loads: Record<string, number> | null;
   proxy_id: string | null;
   record_id: string;
   /** Monotonic store sequence: the paging cursor (`before=<seq>`). */

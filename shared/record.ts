@@ -12,6 +12,18 @@ export type TraceStatus = (typeof TRACE_STATUSES)[number];
 export const ATTRIBUTIONS = ['proxy', 'header', 'router', 'inferred'] as const;
 export type Attribution = (typeof ATTRIBUTIONS)[number];
 
+/**
+ * Why the proxy chose the worker: the policy's branch. Names follow SGLang Model Gateway's
+ * cache-aware log lines where the meaning matches (`tree_match`, `min_load`), so a record and
+ * the gateway's logs speak the same language; the proxy's `decisions_total` metric uses the
+ * same names. Other producers may send other lower_snake_case names.
+ */
+export const DECISIONS = ['tree_match', 'smallest_tree', 'min_load', 'imbalance', 'two_choices', 'round_robin', 'random', 'retry'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** Candidates listed in `candidate_loads` at most (a record stays small on a large fleet). */
+export const MAX_CANDIDATE_LOADS = 64;
+
 export const MAX_REQUEST_ID_LENGTH = 256;
 export const MAX_ERROR_LENGTH = 2048;
 
@@ -73,6 +85,14 @@ export const routingRecordSchema = z.object({
   error: z.string().max(MAX_ERROR_LENGTH).nullish(),
   proxy_id: z.string().max(256).nullish(),
   attribution: z.enum(ATTRIBUTIONS).nullish(),
+  /** Data-parallel rank behind the worker URL (SGLang Model Gateway's `URL@rank`). */
+  dp_rank: z.int().min(0).max(65535).nullish(),
+  decision: z.string().max(32).regex(/^[a-z][a-z0-9_]*$/, 'must be a lower_snake_case branch name').nullish(),
+  /** In-flight requests per candidate node at decision time, e.g. {"worker-0": 3, "worker-1": 1}. */
+  candidate_loads: z
+    .record(z.string().min(1).max(128), z.int().nonnegative())
+    .refine((loads) => Object.keys(loads).length <= MAX_CANDIDATE_LOADS, `at most ${MAX_CANDIDATE_LOADS} candidates`)
+    .nullish(),
 });
 
 /** What a proxy sends: `timestamp` as ISO 8601 text or epoch ms. */

@@ -75,6 +75,23 @@ export const MIGRATIONS: Record<string, Migration> = {
         FROM traces`.execute(db);
     },
   },
+  '004_routing_decision': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('traces').addColumn('dp_rank', 'integer').execute();
+      await db.schema.alterTable('traces').addColumn('decision', 'text').execute();
+      await db.schema.alterTable('traces').addColumn('candidate_loads', 'text').execute();
+      await sql`DROP VIEW traces_view`.execute(db);
+      await sql`CREATE VIEW traces_view AS
+        SELECT seq, request_id, node_id, worker_url, routing_policy, status,
+               strftime('%Y-%m-%dT%H:%M:%fZ', timestamp_ms / 1000.0, 'unixepoch') AS timestamp,
+               strftime('%Y-%m-%dT%H:%M:%fZ', received_ms / 1000.0, 'unixepoch') AS received_at,
+               duration_ms, ttft_ms, http_status, stream, method, path, model,
+               prompt_tokens, completion_tokens, cached_tokens, cache_hit, cache_hit_rate,
+               queue_size, worker_load, prefix_match_rate, attempts, error, proxy_id,
+               attribution, dp_rank, decision, candidate_loads, record_id
+        FROM traces`.execute(db);
+    },
+  },
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) ?? '';

@@ -9,6 +9,7 @@ export const INSERT_COLUMNS = [
   'received_ms', 'duration_ms', 'ttft_ms', 'http_status', 'stream', 'method', 'path', 'model',
   'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_hit', 'cache_hit_rate',
   'queue_size', 'worker_load', 'prefix_match_rate', 'attempts', 'error', 'proxy_id', 'attribution',
+  'dp_rank', 'decision', 'candidate_loads',
 ] as const satisfies ReadonlyArray<keyof TraceRow>;
 
 /** One row's values in INSERT_COLUMNS order: bound positionally (named binding measured ~20% slower). */
@@ -26,7 +27,8 @@ export function recordToRow(record: RoutingRecord, receivedMs: number, fallbackP
     record.path ?? null, record.model ?? null, record.prompt_tokens ?? null, record.completion_tokens ?? null, record.cached_tokens ?? null,
     flag(record.cache_hit), record.cache_hit_rate ?? null, record.queue_size ?? null, record.worker_load ?? null,
     record.prefix_match_rate ?? null, record.attempts ?? null, record.error ?? null, record.proxy_id ?? fallbackProxyId ?? null,
-    record.attribution ?? null,
+    record.attribution ?? null, record.dp_rank ?? null, record.decision ?? null,
+    record.candidate_loads === undefined || record.candidate_loads === null ? null : JSON.stringify(record.candidate_loads),
   ];
 }
 
@@ -61,9 +63,23 @@ export function rowToTrace(row: TraceRow): StoredTrace {
     attempts: row.attempts,
     error: row.error,
     attribution: row.attribution as Attribution | null,
+    dp_rank: row.dp_rank,
+    decision: row.decision,
+    candidate_loads: parseCandidateLoads(row.candidate_loads),
     proxy_id: row.proxy_id,
     record_id: row.record_id,
     seq: row.seq,
     received_at: toIso(row.received_ms),
   };
+}
+
+/** The stored JSON text back to an object; validation wrote it, so anything else reads as null. */
+function parseCandidateLoads(text: string | null): Record<string, number> | null {
+  if (text === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, number>) : null;
+  } catch {
+    return null;
+  }
 }

@@ -33,6 +33,10 @@ export interface TracesTable {
   error: string | null;
   proxy_id: string | null;
   attribution: string | null;
+  dp_rank: number | null;
+  decision: string | null;
+  /** JSON object text: {"node": in-flight, …}. */
+  candidate_loads: string | null;
 }
 
 /** Figures that outlive retention: `total_requests`, `dropped_records`. */

@@ -32,7 +32,7 @@ describe('GET /v1/traces', async () => {
       status: 'timeout', timestamp: '2026-11-21T10:00:03.000Z', cache_hit_rate: null, queue_size: null,
       cache_hit: null, cached_tokens: null, prompt_tokens: null, completion_tokens: null, worker_load: null,
       prefix_match_rate: null, duration_ms: null, ttft_ms: null, http_status: null, stream: null, method: null,
-      path: null, model: null, attempts: null, error: null, attribution: null, proxy_id: null,
+      path: null, model: null, attempts: null, error: null, attribution: null, dp_rank: null, decision: null, candidate_loads: null, proxy_id: null,
       record_id: seeded[3]?.record_id, seq: 4, received_at: trace?.received_at,
     });
     expect(Date.parse(String(trace?.received_at))).toBeGreaterThan(0);

@@ -53,7 +53,7 @@ describe('persistence', () => {
       // Migration 002 counted the existing record into total_requests.
       expect((await request(`${collector.url}/v1/traces/stats`)).json).toMatchObject({ total_requests: 1, active_traces: 1 });
       const applied = collector.store.raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all();
-      expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view']);
+      expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view', '004_routing_decision']);
       const viewRow = collector.store.raw.prepare('SELECT request_id, timestamp FROM traces_view').get();
       expect(viewRow).toMatchObject({ request_id: 'from-v1' });
     } finally {
