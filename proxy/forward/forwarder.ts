@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Agent, ClientRequest, IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { errorBody, errorStatus, type ErrorCode } from '#shared/errors.js';
@@ -8,6 +8,7 @@ import { isValidRequestId, MAX_ERROR_LENGTH, type RoutingRecordInput, type Trace
 import type { RecordExporter } from '../export/record-exporter.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { RoutingPolicy } from '../policies/policy.js';
+import { attributeFromHeaders } from '../attribution/worker-header.js';
 import type { WorkerMonitor } from '../workers/worker-monitor.js';
 import type { Worker } from '../workers/worker.js';
 import { readBody } from './read-body.js';
@@ -224,7 +225,8 @@ export class Forwarder {
     const observer = new ResponseObserver(proxyRes.headers['content-type']);
     ctx.observer = observer;
     // Headers set here are copied to the client by http-proxy after this event.
-    if (this.#options.upstream.mode === 'router') ctx.attributed = this.#attributeFromHeaders(proxyRes.headers) ?? ctx.attributed;
+    const upstream = this.#options.upstream;
+    if (upstream.mode === 'router') ctx.attributed = attributeFromHeaders(proxyRes.headers, upstream.workerHeaders, upstream.knownWorkers, upstream.router.url) ?? ctx.attributed;
     const served = ctx.attributed ?? ctx.active;
     proxyRes.headers['x-request-id'] = ctx.requestId;
     if (served !== undefined) {
@@ -380,24 +382,5 @@ export class Forwarder {
       proxy_id: this.#options.proxyId,
       attribution: served?.attribution ?? 'proxy',
     };
-  }
-
-  /** Front-of-router mode: the worker named by the first worker header present, if any. */
-  #attributeFromHeaders(headers: IncomingHttpHeaders): RequestContext['attributed'] {
-    const upstream = this.#options.upstream;
-    if (upstream.mode !== 'router') return undefined;
-    for (const name of upstream.workerHeaders) {
-      const raw = headers[name];
-      const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
-      if (value === undefined || value === '') continue;
-      if (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) {
-        const url = value.replace(/\/+$/, '');
-        const known = upstream.knownWorkers.find((worker) => worker.url === url);
-        return { nodeId: known?.nodeId ?? new URL(url).host, url, attribution: 'header' };
-      }
-      const known = upstream.knownWorkers.find((worker) => worker.nodeId === value);
-      return { nodeId: value.slice(0, 128), url: known?.url ?? upstream.router.url, attribution: 'header' };
-    }
-    return undefined;
   }
 }

@@ -28,7 +28,7 @@ export interface RequestContext {
   firstByteAt: number | undefined;
   httpStatus: number | undefined;
   /** Front-of-router mode: the worker as the router's response header named it. */
-  attributed: { nodeId: string; url: string; attribution: Attribution } | undefined;
+  attributed: { nodeId: string; url: string; attribution: Attribution; dpRank?: number; attempts?: number } | undefined;
   deadline: NodeJS.Timeout | undefined;
   /** The last upstream failure, for the error of a request whose retries ran out. */
   lastError: string | undefined;
