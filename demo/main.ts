@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { rmSync } from 'node:fs';
 import { startCollector } from '../collector/collector.js';
 import { startProxy } from '../proxy/proxy.js';
 import type { FlagSpec, FlagValues } from '#shared/cli/flags.js';
@@ -14,6 +15,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'worker-ports', kind: 'list', default: ['30001', '30002'], placeholder: 'PORT [PORT ...]', description: 'Ports of the simulated SGLang workers, one per worker.' },
   { name: 'db', kind: 'string', default: './data/demo.db', placeholder: 'PATH', description: 'SQLite file of the demo collector.' },
   { name: 'requests', kind: 'integer', default: 24, min: 0, max: 10_000, placeholder: 'N', description: 'Requests in the burst of demo traffic.' },
+  { name: 'fresh', kind: 'boolean', default: false, description: 'Delete the demo database first (records of earlier runs otherwise stay for the TTL).' },
 ];
 
 interface DemoOptions {
@@ -22,6 +24,7 @@ interface DemoOptions {
   workerPorts: number[];
   db: string;
   requests: number;
+  fresh: boolean;
 }
 
 function toOptions(values: FlagValues): DemoOptions {
@@ -33,6 +36,7 @@ function toOptions(values: FlagValues): DemoOptions {
     workerPorts,
     db: values.string('db') ?? './data/demo.db',
     requests: values.number('requests') ?? 24,
+    fresh: values.boolean('fresh') ?? false,
   };
 }
 
@@ -69,6 +73,8 @@ await runCommand({
   toOptions,
   async start(options) {
     const logger = createLogger('routetrace', 'warn');
+    // SQLite keeps WAL mode's side files next to the database; all three go together.
+    if (options.fresh) for (const suffix of ['', '-wal', '-shm']) rmSync(`${options.db}${suffix}`, { force: true });
     const workers = await Promise.all(
       options.workerPorts.map((port, i) => startSimWorker({ ...REALISTIC_TIMING, port, name: `worker-${i}` })),
     );
@@ -89,12 +95,14 @@ await runCommand({
     };
 
     try {
+      const earlier = (await new TraceClient({ baseUrl: collector.url }).stats()).active_traces;
       await sendTraffic(proxy.url, options.requests);
       await proxy.exporter?.forceFlush();
       const stats = await new TraceClient({ baseUrl: proxy.url }).stats();
       const lines = [
         '',
         `routetrace demo: proxy ${proxy.url} (cache_aware) -> ${workers.map((worker) => worker.url).join(', ')}; collector ${collector.url}; database ${options.db}`,
+        ...(earlier > 0 ? [`the database already held ${earlier} records from earlier runs; the figures include them (--fresh starts empty)`] : []),
         `sent ${options.requests} requests in 3 prompt families; per worker: ${Object.entries(stats.nodes)
           .map(([node, figures]) => `${node} ${figures.requests} requests, cache hit ${figures.cache_hit_rate === null ? 'n/a' : `${Math.round(figures.cache_hit_rate * 100)}%`}`)
           .join('; ')}`,

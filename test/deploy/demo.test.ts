@@ -1,27 +1,17 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { StoredTrace, TraceStats } from '#shared/api-types.js';
+import { startDemo } from '../helpers/demo.js';
 import { request } from '../helpers/http.js';
 import { tempDir } from '../helpers/temp.js';
-
-const DEMO = join(import.meta.dirname, '../../dist/demo/main.js');
 
 describe('npm run demo', () => {
   it('starts, serves traces and stats, writes a database sqlite3 can read, and stops cleanly on SIGINT', async () => {
     const db = join(tempDir(), 'demo.db');
-    const child = spawn(process.execPath, [DEMO, '--proxy-port', '0', '--collector-port', '0', '--worker-ports', '0', '0', '--db', db, '--requests', '12'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const proxyUrl = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /proxy (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-        if (output.includes('demo ready') && match?.[1] !== undefined) resolve(match[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)));
-    });
+    const demo = await startDemo(['--proxy-port', '0', '--collector-port', '0', '--worker-ports', '0', '0', '--db', db, '--requests', '12']);
+    const { proxyUrl } = demo;
+    const output = demo.output();
     expect(output).toContain(`curl -s ${proxyUrl}/v1/traces/stats`);
     expect(output).toContain(`sqlite3 -readonly -header -column ${db}`);
 
@@ -38,9 +28,30 @@ describe('npm run demo', () => {
     reader.close();
     expect(rows.reduce((sum, row) => sum + row.n, 0)).toBe(12);
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
-    expect(output).toContain('demo stopped: every record flushed, database closed.');
+    expect(await demo.stop()).toBe(0);
+    expect(demo.output()).toContain('demo stopped: every record flushed, database closed.');
+  });
+
+  it('keeps the records of earlier runs and says so; --fresh starts from an empty database', async () => {
+    const db = join(tempDir(), 'demo.db');
+    const run = async (extra: string[]): Promise<{ output: string; stats: TraceStats }> => {
+      const demo = await startDemo(['--proxy-port', '0', '--collector-port', '0', '--worker-ports', '0', '0', '--db', db, '--requests', '4', ...extra]);
+      const stats = (await request(`${demo.proxyUrl}/v1/traces/stats`)).json as TraceStats;
+      expect(await demo.stop()).toBe(0);
+      return { output: demo.output(), stats };
+    };
+
+    const first = await run([]);
+    expect(first.output).not.toContain('already held');
+    expect(first.stats.active_traces).toBe(4);
+
+    const second = await run([]);
+    expect(second.output).toContain('the database already held 4 records from earlier runs; the figures include them (--fresh starts empty)');
+    expect(second.stats.active_traces).toBe(8);
+
+    const fresh = await run(['--fresh']);
+    expect(fresh.output).not.toContain('already held');
+    expect(fresh.stats.active_traces).toBe(4);
+    expect(fresh.stats.total_requests).toBe(4);
   });
 });
