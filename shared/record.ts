@@ -3,7 +3,8 @@ import { parseTimeValue } from './time.js';
 
 /**
  * The routing record: one per request that passed through a proxy. This schema is the contract
- * between proxy and collector; README.md's field table is generated from the same list.
+ * between proxy and collector. README.md's field table is written by hand;
+ * test/shared/readme-record-table.test.ts fails when its fields or required marks drift from this schema.
  * Unknown fields are dropped (forward compatible); `null` counts as absent.
  */
 export const TRACE_STATUSES = ['completed', 'failed', 'cancelled', 'timeout'] as const;
