@@ -18,7 +18,8 @@ export interface Pinned {
   child: ChildProcess;
   /** Peak resident memory (VmHWM) in MB, from /proc. */
   peakRssMb(): number;
-  stop(): Promise<void>;
+  /** A function property, not a method: scenarios pass it around unbound (`stops.push(proxy.stop)`). */
+  stop: () => Promise<void>;
 }
 
 /** Starts one of routetrace's bins pinned to the server core; resolves on its "listening" line. */

@@ -26,9 +26,12 @@ export type GenerationOutcome =
   | { kind: 'aborted' }
   | { kind: 'dropped' };
 
-/** A timer costs ~1 ms even at 0 ms: negligible waits are skipped so a fast worker is fast. */
+/**
+ * A timer costs ~1 ms even at 0 ms: negligible waits are skipped so a fast worker is fast. An
+ * aborted signal rejects as timers/promises does, with an AbortError (callers check the signal).
+ */
 function sleep(ms: number, value: undefined, options: { signal: AbortSignal }): Promise<void> {
-  if (ms <= 0.01) return options.signal.aborted ? Promise.reject(options.signal.reason) : Promise.resolve(value);
+  if (ms <= 0.01) return options.signal.aborted ? Promise.reject(new DOMException('The operation was aborted', 'AbortError')) : Promise.resolve(value);
   return timerSleep(ms, value, options);
 }
 
