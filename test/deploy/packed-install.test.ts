@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.js';
@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/temp.js';
 const root = join(import.meta.dirname, '../..');
 
 describe('installed from a packed tarball (npm pack)', () => {
-  it('provides working routetrace, routetrace-collector and routetrace-proxy commands and the client export', async () => {
+  it('provides working routetrace, routetrace-collector, routetrace-proxy, routetrace-sim and routetrace-demo commands, the client export and the Apache-2.0 LICENSE', async () => {
     const dir = tempDir('routetrace-pack-');
     // --ignore-scripts: `npm test` built dist/ already; rebuilding it here would race the other
     // test files that run binaries from dist/.
@@ -27,6 +27,8 @@ describe('installed from a packed tarball (npm pack)', () => {
     expect(execFileSync(bin('routetrace-proxy'), ['--help'], { encoding: 'utf8' })).toContain('--worker-urls URL [URL ...]');
     const imported = execFileSync(process.execPath, ['--input-type=module', '-e', "const { TraceClient } = await import('routetrace/client'); console.log(typeof TraceClient)"], { cwd: app, encoding: 'utf8' });
     expect(imported).toBe('function\n');
+    // package.json says Apache-2.0; the package carries the license's full text.
+    expect(readFileSync(join(app, 'node_modules/routetrace/LICENSE'), 'utf8')).toContain('Apache License\n                           Version 2.0, January 2004');
 
     const child = spawn(bin('routetrace-collector'), ['--port', '0', '--db', join(dir, 'installed.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const url = await new Promise<string>((resolve) => {
