@@ -2,6 +2,8 @@ import type { IngestResult, BatchEnvelope } from './batch.js';
 import type { ListQuery, StoredTrace, TraceStats } from './api-types.js';
 import type { RoutingRecordInput } from './record.js';
 import { isErrorCode, type ErrorCode } from './errors.js';
+import { isRecord } from './guards.js';
+import { withoutTrailingSlash } from './url.js';
 
 export interface TraceClientOptions {
   /** Collector (or proxy) base URL, e.g. `http://127.0.0.1:30010`. */
@@ -45,8 +47,8 @@ export class TraceApiError extends Error {
 }
 
 function describeError(status: number, body: unknown): TraceApiError {
-  const error = typeof body === 'object' && body !== null && 'error' in body ? body.error : undefined;
-  if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
+  const error = isRecord(body) ? body.error : undefined;
+  if (isRecord(error) && 'code' in error && 'message' in error) {
     const code = isErrorCode(error.code) ? error.code : undefined;
     return new TraceApiError(status, code, `${status} ${String(error.code)}: ${String(error.message)}`, body);
   }
@@ -60,7 +62,7 @@ export class TraceClient {
   readonly #timeoutMs: number;
 
   constructor(options: TraceClientOptions) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#baseUrl = withoutTrailingSlash(options.baseUrl);
     this.#ingestToken = options.ingestToken;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
@@ -94,7 +96,7 @@ export class TraceClient {
     } catch {
       return { kind: 'rejected', status: response.status, reason: `collector answered ${response.status} with a body that is not JSON` };
     }
-    const isResult = typeof body === 'object' && body !== null && 'accepted' in body && 'rejected' in body;
+    const isResult = isRecord(body) && 'accepted' in body && 'rejected' in body;
     if (isResult && (response.ok || response.status === 400)) return { kind: 'accepted', result: body as IngestResult };
     return { kind: 'rejected', status: response.status, reason: describeError(response.status, body).message };
   }
@@ -148,7 +150,7 @@ export class TraceClient {
       throw new TraceApiError(response.status, undefined, `HTTP ${response.status}: body is not JSON`, text);
     }
     // An all-invalid batch is a 400 that still carries the ingest result.
-    const isIngestResult = typeof body === 'object' && body !== null && 'rejected' in body;
+    const isIngestResult = isRecord(body) && 'rejected' in body;
     if (!response.ok && !(method === 'POST' && isIngestResult)) throw describeError(response.status, body);
     return body as T;
   }

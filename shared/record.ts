@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTimeValue } from './time.js';
+import { isHttpUrl } from './url.js';
 
 /**
  * The routing record: one per request that passed through a proxy. This schema is the contract
@@ -33,12 +34,6 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 /** 1–256 printable ASCII characters: safe to echo in a header and to put in a URL path. */
 export function isValidRequestId(value: string): boolean {
   return value.length >= 1 && value.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE_ASCII.test(value);
-}
-
-function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const protocol = new URL(value).protocol;
-  return protocol === 'http:' || protocol === 'https:';
 }
 
 const count = z.int().nonnegative().nullish();

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRecord } from './guards.js';
 
 /** The package version, read from the nearest package.json above this file (repo or installed). */
 export function packageVersion(): string {
@@ -9,7 +10,7 @@ export function packageVersion(): string {
     const candidate = join(dir, 'package.json');
     if (existsSync(candidate)) {
       const parsed: unknown = JSON.parse(readFileSync(candidate, 'utf8'));
-      if (typeof parsed === 'object' && parsed !== null && 'name' in parsed && parsed.name === 'routetrace' && 'version' in parsed) {
+      if (isRecord(parsed) && parsed.name === 'routetrace' && 'version' in parsed) {
         return String(parsed.version);
       }
     }

@@ -1,3 +1,5 @@
+import { isHttpUrl, withoutTrailingSlash } from '../url.js';
+
 /**
  * A small declarative flag parser shared by every routetrace command: `--flag value`,
  * `--flag=value`, `--no-flag` for booleans, lists that take several values (`--worker-urls a b c`,
@@ -114,8 +116,8 @@ function convert(spec: FlagSpec, raw: string, source: string): FlagValue {
       return fail();
     }
     case 'url': {
-      if (!URL.canParse(raw) || !['http:', 'https:'].includes(new URL(raw).protocol)) return fail();
-      return raw.replace(/\/+$/, '');
+      if (!isHttpUrl(raw)) return fail();
+      return withoutTrailingSlash(raw);
     }
     case 'list': {
       const items = raw.split(/[\s,]+/).filter((item) => item.length > 0);
