@@ -1,0 +1,46 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * The ends of a generation request's connection: the client leaving (an abort, counted), the
+ * worker dropping it on purpose (`--drop-after-tokens`, not an abort), and requests left hanging
+ * (`--hang`) until close().
+ */
+export class SimConnections {
+  readonly #hung = new Set<ServerResponse>();
+  readonly #droppedByWorker = new WeakSet<ServerResponse>();
+  readonly #onClientAbort: () => void;
+
+  constructor(onClientAbort: () => void) {
+    this.#onClientAbort = onClientAbort;
+  }
+
+  /** A signal that aborts when the client closes the connection before the answer ended. */
+  watchAbort(res: ServerResponse): AbortSignal {
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (res.writableFinished || this.#droppedByWorker.has(res)) return;
+      this.#onClientAbort();
+      controller.abort();
+    });
+    return controller.signal;
+  }
+
+  /** Closes the connection the way a dying worker process would. */
+  drop(res: ServerResponse): void {
+    this.#droppedByWorker.add(res);
+    // destroySoon: flush the chunks already written, then close.
+    if (res.socket !== null) res.socket.destroySoon();
+    else res.destroy();
+  }
+
+  /** Accepts and never answers; only close() or the client ends it. */
+  hang(res: ServerResponse): void {
+    this.#hung.add(res);
+    res.on('close', () => this.#hung.delete(res));
+    this.watchAbort(res);
+  }
+
+  destroyHung(): void {
+    for (const res of this.#hung) res.destroy();
+  }
+}
