@@ -39,7 +39,7 @@ export class SimGeneration {
     const parsed = kind === 'generate' ? parseGenerate(body, options.defaultMaxNewTokens) : parseOpenAi(kind, body, options.defaultMaxNewTokens);
     if (!parsed.ok) return sendError(res, kind, 400, parsed.message);
     const request = parsed.request;
-    for (const prompt of request.prompts) if (prompt.rid !== undefined) this.#stats.rid(prompt.rid);
+    this.#stats.accepted(request.prompts.flatMap((prompt) => (prompt.rid === undefined ? [] : [prompt.rid])));
 
     if (options.faults.hang) return this.#connections.hang(res);
     if (Math.random() < options.faults.failRate) return sendError(res, kind, 500, 'simulated failure (--fail-rate)');
@@ -53,6 +53,7 @@ export class SimGeneration {
     const outcomes = await Promise.all(
       request.prompts.map((prompt) => this.#engine.run({ promptTokens: prompt.tokens, maxNewTokens: request.maxNewTokens, stream: false }, signal, () => undefined)),
     );
+    for (const outcome of outcomes) this.#stats.generationEnded(outcome.kind);
     if (outcomes.some((outcome) => outcome.kind === 'aborted')) return;
     if (outcomes.some((outcome) => outcome.kind === 'dropped')) return this.#connections.drop(res);
     const finished = outcomes.filter((outcome): outcome is Finished => outcome.kind === 'finished');
@@ -97,6 +98,7 @@ export class SimGeneration {
       }
     };
     const outcome = await this.#engine.run({ promptTokens: prompt.tokens, maxNewTokens: request.maxNewTokens, stream: true }, signal, onToken);
+    this.#stats.generationEnded(outcome.kind);
     if (outcome.kind === 'aborted') return;
     if (outcome.kind === 'dropped') return this.#connections.drop(res);
     if (kind === 'generate') {

@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import type { GenerationOutcome } from './engine.js';
 
 export interface SimRequestLog {
   method: string;
@@ -26,6 +28,18 @@ export interface SimStats {
   recent: SimRequestLog[];
 }
 
+/**
+ * What tests wait on instead of sleeping. `generation` fires once a generation request's body is
+ * parsed, just before it reaches the engine's scheduler (listeners that resume later see it
+ * running or waiting); `clientAbort` when a client left before the answer ended; `generationEnd`
+ * when the engine is done with a request, however it ended.
+ */
+export interface SimEvents {
+  generation: [rids: string[]];
+  clientAbort: [];
+  generationEnd: [kind: GenerationOutcome['kind']];
+}
+
 /** Engine figures read at snapshot time. */
 export interface EngineFigures {
   running: number;
@@ -39,6 +53,7 @@ export const nowMs = (): number => performance.timeOrigin + performance.now();
 
 /** What a simulated worker saw, for tests (`worker.stats()`) and `GET /sim/stats`. */
 export class SimStatsRecorder {
+  readonly events = new EventEmitter<SimEvents>();
   #requests = 0;
   readonly #requestsByPath: Record<string, number> = {};
   readonly #rids: string[] = [];
@@ -57,13 +72,20 @@ export class SimStatsRecorder {
     this.#requests++;
   }
 
-  rid(rid: string): void {
-    this.#rids.push(rid);
+  /** A generation request parsed, about to be handed to the engine. */
+  accepted(rids: string[]): void {
+    this.#rids.push(...rids);
+    this.events.emit('generation', rids);
   }
 
   clientAborted(): void {
     this.#clientAborts++;
     this.#abortTimes.push(nowMs());
+    this.events.emit('clientAbort');
+  }
+
+  generationEnded(kind: GenerationOutcome['kind']): void {
+    this.events.emit('generationEnd', kind);
   }
 
   snapshot(name: string, engine: EngineFigures): SimStats {

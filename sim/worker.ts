@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { withDefaults } from '#shared/defaults.js';
@@ -9,15 +10,17 @@ import { SimGeneration } from './generation.js';
 import { readBody, sendJson } from './http-io.js';
 import { answerInfoRoute } from './info-routes.js';
 import { SIM_DEFAULTS, type SimFaults, type SimOptions } from './options.js';
-import { SimStatsRecorder, type SimStats } from './worker-stats.js';
+import { SimStatsRecorder, type SimEvents, type SimStats } from './worker-stats.js';
 
-export type { SimRequestLog, SimStats } from './worker-stats.js';
+export type { SimEvents, SimRequestLog, SimStats } from './worker-stats.js';
 
 export interface SimWorker {
   url: string;
   port: number;
   name: string;
   stats(): SimStats;
+  /** Events to wait on in tests (see SimEvents). */
+  events: EventEmitter<SimEvents>;
   setFaults(faults: Partial<SimFaults>): void;
   flushCache(): void;
   close(): Promise<void>;
@@ -82,6 +85,7 @@ export async function startSimWorker(overrides: SimWorkerOptions = {}): Promise<
     port,
     name: options.name,
     stats: snapshot,
+    events: stats.events,
     setFaults: (faults) => applyFaults(options.faults, faults),
     flushCache: () => engine.cache.clear(),
     close: () =>

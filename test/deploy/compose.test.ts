@@ -28,8 +28,8 @@ function unknownFlags(command: string[], known: readonly string[]): string[] {
 const names = (flags: readonly FlagSpec[]): string[] => flags.map((flag) => flag.name);
 const envNames = (flags: readonly FlagSpec[]): string[] => flags.flatMap((flag) => (flag.env === undefined ? [] : [flag.env]));
 
-describe('docker-compose.yml', () => {
-  it('runs the collector on 30010 with its database on a named volume', () => {
+describe('docker-compose.yml, parsed as YAML (Docker is not run)', () => {
+  it('declares a collector service: an existing dist/collector/main.js with known flags and variables, port 30010, its database on the named volume traces', () => {
     const collector = service('collector');
     const command = strings(collector.command);
     expect(command.slice(0, 2)).toEqual(['node', 'dist/collector/main.js']);
@@ -43,7 +43,7 @@ describe('docker-compose.yml', () => {
     expect(unknownEnv).toEqual([]);
   });
 
-  it('runs the proxy on 0.0.0.0:30009, sending to http://collector:30010, after the collector is healthy', () => {
+  it('declares a proxy service: dist/proxy/main.js with known flags and variables, 0.0.0.0:30009, --collector-url http://collector:30010, depending on the collector being healthy', () => {
     const proxy = service('proxy');
     const command = strings(proxy.command);
     expect(command.slice(0, 2)).toEqual(['node', 'dist/proxy/main.js']);
@@ -56,7 +56,7 @@ describe('docker-compose.yml', () => {
     expect(variables.ROUTETRACE_WORKER_URLS).toBe('http://worker-0:30001 http://worker-1:30002');
   });
 
-  it('has a demo profile of simulated workers and a gpu profile of real SGLang workers, both named worker-0/worker-1', () => {
+  it('declares a demo profile of simulated workers and a gpu profile of SGLang workers, both reachable as worker-0/worker-1', () => {
     for (const [name, alias, port] of [['sim-worker-0', 'worker-0', '30001'], ['sim-worker-1', 'worker-1', '30002']] as const) {
       const sim = service(name);
       expect(sim.profiles).toEqual(['demo']);

@@ -43,12 +43,38 @@ describe('collector + proxy + two simulated workers', async () => {
     const stats = (await request(`${stack.collector.url}/v1/traces/stats`)).json as TraceStats;
     const perNode: Record<string, number> = {};
     for (const expected of sent) perNode[String(expected.node)] = (perNode[String(expected.node)] ?? 0) + 1;
-    expect(stats).toMatchObject({ total_requests: sent.length, active_traces: sent.length, requests_per_node: perNode, requests_per_status: { completed: sent.length }, dropped_records: 0 });
+    // Token-weighted over the records that report cached tokens, as the collector computes it.
+    const hitRate = (node: string): number | null => {
+      const reported = sent.filter((expected) => expected.node === node && expected.cached !== null);
+      const prompt = reported.reduce((sum, expected) => sum + expected.prompt, 0);
+      return reported.length === 0 ? null : reported.reduce((sum, expected) => sum + (expected.cached ?? 0), 0) / prompt;
+    };
+    const timestamps = traces.map((trace) => trace.timestamp).sort();
+    expect(stats).toEqual({
+      total_requests: sent.length,
+      active_traces: sent.length,
+      requests_per_node: perNode,
+      requests_per_status: { completed: sent.length },
+      nodes: Object.fromEntries(Object.entries(perNode).map(([node, requests]) => [node, {
+        worker_url: stack.workers.find((worker) => worker.name === node)?.url,
+        requests,
+        cache_hit_rate: hitRate(node),
+        // One request at a time: none was ever queued behind another.
+        avg_queue_size: 0,
+        p50_duration_ms: expect.any(Number),
+        p95_duration_ms: expect.any(Number),
+        errors: 0,
+      }])),
+      oldest: timestamps[0],
+      newest: timestamps.at(-1),
+      retention: { max_trace_entries: 100_000, trace_ttl_seconds: 3600 },
+      dropped_records: 0,
+    });
     // The shared prefix made cache_aware keep most of the traffic on one worker, and it hit.
     expect(Object.values(stats.nodes).some((node) => (node.cache_hit_rate ?? 0) > 0.5)).toBe(true);
   });
 
-  it('serves the trace API through the proxy port, for the seed\'s clients and the typed client', async () => {
+  it('serves the trace API through the proxy port, on /v1/traces and the unversioned /traces, and to the typed client', async () => {
     const direct = (await request(`${stack.collector.url}/v1/traces/e2e-gen-0`)).json as StoredTrace;
     const viaProxy = await request(`${stack.proxy.url}/v1/traces/e2e-gen-0`);
     expect(viaProxy.status).toBe(200);
@@ -62,7 +88,7 @@ describe('collector + proxy + two simulated workers', async () => {
   });
 
   it('answers its own routes: /health, /list_workers, /get_loads, /metrics, info GETs', async () => {
-    expect((await request(`${stack.proxy.url}/health`)).json).toMatchObject({ status: 'ok', mode: 'gateway', healthy_workers: 2, workers: 2 });
+    expect((await request(`${stack.proxy.url}/health`)).json).toEqual({ status: 'ok', version: '0.1.0', mode: 'gateway', uptime_seconds: expect.any(Number), healthy_workers: 2, workers: 2 });
     expect((await request(`${stack.proxy.url}/list_workers`)).json).toEqual({
       urls: stack.workers.map((worker) => worker.url),
       workers: stack.workers.map((worker, i) => ({ node_id: `worker-${i}`, url: worker.url, healthy: true, in_flight: 0, worker_load: null })),
@@ -70,7 +96,10 @@ describe('collector + proxy + two simulated workers', async () => {
     expect((await request(`${stack.proxy.url}/get_loads`)).json).toEqual({
       workers: stack.workers.map((worker, i) => ({ node_id: `worker-${i}`, url: worker.url, status: 200, body: [{ dp_rank: 0, num_reqs: 0, num_waiting_reqs: 0, num_tokens: 0 }] })),
     });
-    expect((await request(`${stack.proxy.url}/v1/models`)).json).toMatchObject({ object: 'list', data: [{ id: 'sim/llama-3-8b-instruct' }] });
+    expect((await request(`${stack.proxy.url}/v1/models`)).json).toEqual({
+      object: 'list',
+      data: [{ id: 'sim/llama-3-8b-instruct', object: 'model', created: expect.any(Number), owned_by: 'sglang', root: 'sim/llama-3-8b-instruct', max_model_len: 8192 }],
+    });
     const metrics = (await request(`${stack.proxy.url}/metrics`)).text;
     expect(metrics).toMatch(/routetrace_proxy_requests_total\{node_id="worker-\d",status="completed"\} \d+/);
     expect(metrics).toContain('routetrace_proxy_policy_decisions_total{policy="cache_aware",reason="prefix_match"}');
@@ -78,9 +107,29 @@ describe('collector + proxy + two simulated workers', async () => {
     expect(metrics).toContain('routetrace_proxy_records_sent_total 10');
   });
 
-  it('polls /get_load for worker_load when asked to', async () => {
+});
+
+describe('worker_load from a worker with a real queue', async () => {
+  // One request runs at a time; each takes 50 tokens at 100 tokens/s (500 ms).
+  const stack = await startStack({ workers: 1, sim: { maxRunningRequests: 1, decodeTokensPerSec: 100 }, proxy: { policy: 'round_robin' } });
+  const [worker] = stack.workers;
+
+  it('records the waiting requests /get_load reported when the proxy polled it', async () => {
+    if (worker === undefined) throw new Error('no worker');
+    let accepted = 0;
+    const queued = new Promise<void>((resolve) => {
+      worker.events.on('generation', () => {
+        if (++accepted === 3) resolve();
+      });
+    });
+    // Sent to the worker directly, so the proxy's own in-flight count stays 0: one runs, two wait.
+    const direct = [1, 2, 3].map((i) => postJson(`${worker.url}/generate`, { text: `queue ${i}`, sampling_params: { max_new_tokens: 50 } }));
+    await queued;
     await stack.proxy.monitor.pollLoad();
-    await postJson(`${stack.proxy.url}/generate`, { text: 'load check', sampling_params: { max_new_tokens: 1 } }, { 'x-request-id': 'with-load' });
-    expect((await stack.traces('?request_id=with-load'))[0]?.worker_load).toBe(0);
+    const response = await postJson(`${stack.proxy.url}/generate`, { text: 'load check', sampling_params: { max_new_tokens: 1 } }, { 'x-request-id': 'with-load' });
+    expect(response.status).toBe(200);
+    await Promise.all(direct);
+    const [trace] = await stack.traces('?request_id=with-load');
+    expect({ worker_load: trace?.worker_load, queue_size: trace?.queue_size, node_id: trace?.node_id }).toEqual({ worker_load: 2, queue_size: 0, node_id: 'worker-0' });
   });
 });

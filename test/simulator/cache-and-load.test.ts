@@ -47,11 +47,17 @@ describe('queueing', async () => {
   afterAll(() => worker.close());
 
   it('reports waiting requests past --max-running-requests in /get_load', async () => {
-    const inflight = [1, 2, 3].map((i) => postJson(`${worker.url}/generate`, { text: `q${i}`, sampling_params: { max_new_tokens: 10 } }));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const [load] = (await request(`${worker.url}/get_load`)).json as Array<{ num_reqs: number; num_waiting_reqs: number; num_tokens: number }>;
-    expect(load).toMatchObject({ num_reqs: 3, num_waiting_reqs: 2 });
-    expect(load?.num_tokens).toBeGreaterThan(0);
+    let accepted = 0;
+    const allAccepted = new Promise<void>((resolve) => {
+      worker.events.on('generation', () => {
+        if (++accepted === 3) resolve();
+      });
+    });
+    const inflight = [1, 2, 3].map((i) => postJson(`${worker.url}/generate`, { text: `q${i}`, sampling_params: { max_new_tokens: 50 } }));
+    await allAccepted;
+    // One runs (50 tokens at 100 tokens/s: 500 ms), two wait for its slot. The running one holds
+    // its prompt token (`q1`) and, in a non-stream answer, its 50 output tokens from the start.
+    expect((await request(`${worker.url}/get_load`)).json).toEqual([{ dp_rank: 0, num_reqs: 3, num_waiting_reqs: 2, num_tokens: 51 }]);
     await Promise.all(inflight);
     expect((await request(`${worker.url}/get_load`)).json).toEqual([{ dp_rank: 0, num_reqs: 0, num_waiting_reqs: 0, num_tokens: 0 }]);
   });
