@@ -1,5 +1,5 @@
 import { setTimeout as timerSleep } from 'node:timers/promises';
-import type { SimOptions } from './options.js';
+import type { SimConfig } from './options.js';
 import { RadixCache } from './radix-cache.js';
 import { Scheduler } from './scheduler.js';
 import { outputWord, seedOf, tokenize } from './tokenizer.js';
@@ -42,13 +42,13 @@ function sleep(ms: number, value: undefined, options: { signal: AbortSignal }): 
 export class SimEngine {
   readonly cache: RadixCache;
   readonly scheduler: Scheduler;
-  readonly #options: SimOptions;
+  readonly #options: SimConfig;
   #activeTokens = 0;
   promptTokensTotal = 0;
   generationTokensTotal = 0;
   cachedTokensTotal = 0;
 
-  constructor(options: SimOptions) {
+  constructor(options: SimConfig) {
     this.#options = options;
     this.cache = new RadixCache(options.cacheCapacityTokens);
     this.scheduler = new Scheduler(options.maxRunningRequests);

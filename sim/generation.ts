@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimConnections } from './connections.js';
 import type { GenerationOutcome, SimEngine, TokenStep } from './engine.js';
 import { readBody, sendError, sendJson } from './http-io.js';
-import type { SimOptions } from './options.js';
+import type { SimConfig } from './options.js';
 import {
   completionBody, completionChunk, generateBody, parseGenerate, parseOpenAi, responseId, usage, usageChunk,
   type ApiKind, type OpenAiEnvelope, type ParsedRequest,
@@ -14,11 +14,11 @@ type Finished = Extract<GenerationOutcome, { kind: 'finished' }>;
 /** `/generate`, `/v1/completions` and `/v1/chat/completions`: parse, apply faults, run the engine, answer. */
 export class SimGeneration {
   readonly #engine: SimEngine;
-  readonly #options: SimOptions;
+  readonly #options: SimConfig;
   readonly #stats: SimStatsRecorder;
   readonly #connections: SimConnections;
 
-  constructor(engine: SimEngine, options: SimOptions, stats: SimStatsRecorder, connections: SimConnections) {
+  constructor(engine: SimEngine, options: SimConfig, stats: SimStatsRecorder, connections: SimConnections) {
     this.#engine = engine;
     this.#options = options;
     this.#stats = stats;

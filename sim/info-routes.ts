@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { SimEngine } from './engine.js';
 import { sendJson, sendText } from './http-io.js';
-import type { SimOptions } from './options.js';
+import type { SimConfig } from './options.js';
 
-function metricsText(engine: SimEngine, options: SimOptions): string {
+function metricsText(engine: SimEngine, options: SimConfig): string {
   const labels = `{model_name="${options.model}"}`;
   const hitRate = engine.promptTokensTotal > 0 ? engine.cachedTokensTotal / engine.promptTokensTotal : 0;
   return [
@@ -20,7 +20,7 @@ function metricsText(engine: SimEngine, options: SimOptions): string {
  * SGLang's status endpoints (health, load, model and server info, models, cache flush, metrics),
  * answered from the engine's state. Returns false for a route that is not one of them.
  */
-export function answerInfoRoute(route: string, res: ServerResponse, engine: SimEngine, options: SimOptions, port: number): boolean {
+export function answerInfoRoute(route: string, res: ServerResponse, engine: SimEngine, options: SimConfig, port: number): boolean {
   switch (route) {
     case 'GET /health':
     case 'GET /health_generate':

@@ -9,7 +9,7 @@ import { applyFaults } from './faults.js';
 import { SimGeneration } from './generation.js';
 import { readBody, sendJson } from './http-io.js';
 import { answerInfoRoute } from './info-routes.js';
-import { SIM_DEFAULTS, type SimFaults, type SimOptions } from './options.js';
+import { SIM_DEFAULTS, type SimConfig, type SimFaultOptions, type SimOptions } from './options.js';
 import { SimStatsRecorder, type SimEvents, type SimStats } from './worker-stats.js';
 
 export type { SimEvents, SimRequestLog, SimStats } from './worker-stats.js';
@@ -21,17 +21,17 @@ export interface SimWorker {
   stats(): SimStats;
   /** Events to wait on in tests (see SimEvents). */
   events: EventEmitter<SimEvents>;
-  setFaults(faults: Partial<SimFaults>): void;
+  setFaults(faults: SimFaultOptions): void;
   flushCache(): void;
   close(): Promise<void>;
 }
 
-export type SimWorkerOptions = Partial<Omit<SimOptions, 'faults'>> & { faults?: Partial<SimFaults> };
+export type SimWorkerOptions = SimOptions;
 
 /** A simulated SGLang worker: a real HTTP server on `options.port` (0: a free one). */
 export async function startSimWorker(overrides: SimWorkerOptions = {}): Promise<SimWorker> {
   // Fresh objects per worker: faults change at run time and must not leak between workers.
-  const options: SimOptions = { ...withDefaults(SIM_DEFAULTS, overrides), faults: withDefaults(SIM_DEFAULTS.faults, overrides.faults ?? {}) };
+  const options: SimConfig = { ...withDefaults(SIM_DEFAULTS, overrides), faults: withDefaults(SIM_DEFAULTS.faults, overrides.faults ?? {}) };
   const engine = new SimEngine(options);
   const stats = new SimStatsRecorder();
   const connections = new SimConnections(() => stats.clientAborted());
