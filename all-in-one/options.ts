@@ -24,7 +24,7 @@ export const ALL_IN_ONE_FLAGS: readonly FlagSpec[] = [
   ...['db', 'max-trace-entries', 'trace-ttl', 'retention-interval'].map(collectorFlag),
 ];
 
-export const MISSING_UPSTREAM =
+const MISSING_UPSTREAM =
   'nothing to route to: give --worker-urls URL [URL ...] (your SGLang workers) or --router-url URL (your sgl-router).\n' +
   'To try routetrace without GPUs, run: npm run demo';
 

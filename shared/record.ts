@@ -26,7 +26,7 @@ export type Decision = (typeof DECISIONS)[number];
 /** Candidates listed in `candidate_loads` at most (a record stays small on a large fleet). */
 export const MAX_CANDIDATE_LOADS = 64;
 
-export const MAX_REQUEST_ID_LENGTH = 256;
+const MAX_REQUEST_ID_LENGTH = 256;
 export const MAX_ERROR_LENGTH = 2048;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;

@@ -5,7 +5,7 @@
  * each with the whitespace before it: "Hello, world" → ["Hello", ",", " world"]. Its id is the
  * 32-bit FNV-1a hash of the token's text modulo VOCAB_SIZE.
  */
-export const VOCAB_SIZE = 32_000;
+const VOCAB_SIZE = 32_000;
 
 const TOKEN = /\s*[\p{L}\p{N}_]+|\s*[^\s\p{L}\p{N}_]|\s+$/gu;
 

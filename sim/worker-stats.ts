@@ -49,7 +49,7 @@ export interface EngineFigures {
 
 const RECENT_REQUESTS = 200;
 
-export const nowMs = (): number => performance.timeOrigin + performance.now();
+const nowMs = (): number => performance.timeOrigin + performance.now();
 
 /** What a simulated worker saw, for tests (`worker.stats()`) and `GET /sim/stats`. */
 export class SimStatsRecorder {
