@@ -87,6 +87,10 @@ describe('README.md examples, run against a live demo', () => {
     demo = await startDemo(['--fresh', '--proxy-port', '0', '--collector-port', '0', '--worker-ports', '0', '0'], cwd);
   });
 
+  it('finds curl, sqlite3 and python3 on the PATH, as a reader would have them (apt-get install curl sqlite3 python3)', () => {
+    expect(['curl', 'sqlite3', 'python3'].filter((tool) => run(`command -v ${tool}`, cwd).status !== 0)).toEqual([]);
+  });
+
   it('README marks both shell and SQL examples for this test', () => {
     expect(examples.filter((example) => example.kind === 'sh').length).toBeGreaterThanOrEqual(8);
     expect(examples.filter((example) => example.kind === 'sql').length).toBeGreaterThanOrEqual(1);
