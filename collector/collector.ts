@@ -28,6 +28,8 @@ export interface CollectorOptions {
   ingestToken?: string;
   /** Largest ingest body in bytes. Default: 10 MiB. */
   maxBodyBytes?: number;
+  /** Records routed more than this many seconds in the collector's future are refused. Default: 300. */
+  maxClockSkewSeconds?: number;
   /** Default: a silent logger. */
   logger?: Logger;
 }
@@ -41,11 +43,13 @@ export const COLLECTOR_DEFAULTS = {
   retentionIntervalSeconds: 10,
   retentionBatchSize: 2000,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxClockSkewSeconds: 300,
 } as const;
 
 export interface RunningCollector {
   url: string;
   port: number;
+  /** The store; `store.onStored(listener)` is the live-tail hook. */
   store: TraceStore;
   retention: RetentionJob;
   metrics: CollectorMetrics;
@@ -82,6 +86,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     maxBodyBytes: config.maxBodyBytes,
     onCapExceeded: () => retention.requestSweep(),
     startedMs,
+    maxClockSkewSeconds: config.maxClockSkewSeconds,
   });
   const server = createServer(app);
   let address: AddressInfo;
