@@ -63,7 +63,7 @@ export function checkIntegrity(db: SqliteDatabase, path: string): void {
   } catch (error) {
     throw failure(path, error);
   }
-  if (problems.length !== 1 || problems[0] !== 'ok') throw corruptDatabaseError(path, `quick_check: ${problems.join('; ')}`);
+  if (problems.length !== 1 || problems[0] !== 'ok') throw corruptDatabaseError(path, `quick_check: ${problems.join('; ').replaceAll('\n', '; ')}`);
 }
 
 /** A second connection for reads, on the reader thread; WAL lets it read while the writer writes. */
