@@ -91,7 +91,7 @@ export interface TraceStats {
   /** Records whose cached_tokens exceeded prompt_tokens and were clamped to it at ingest. */
   cached_tokens_clamped: number;
   /**
-   * The `?window=` applied (null without one): it starts at a 10 s rollup boundary, `since`.
+   * The `?window=` applied (null without one): it starts at a 60 s rollup boundary, `since`.
    * Every figure follows it except those listed in `global`.
    */
   window: { seconds: number; since: string; global: string[] } | null;

@@ -1,7 +1,7 @@
 import type { NodeStats, TraceStats } from '#shared/api-types.js';
 import { ATTRIBUTIONS, TRACE_STATUSES } from '#shared/record.js';
 import { toIso } from '#shared/time.js';
-import { addEncoded, emptyHistogram, percentile } from '../rollups/histogram.js';
+import { addEncoded, emptyHistogram, percentiles } from '../rollups/histogram.js';
 import { BUCKET_MS, MATCH_SCALE } from '../rollups/rollup-delta.js';
 import { NODE_SUMS_SELECT, ratio, type NodeSums } from './rollup-rows.js';
 import type { SqlParam, SqlRunner } from './sql-runner.js';
@@ -34,12 +34,14 @@ interface DetailRow {
  */
 export function computeStats(sql: SqlRunner, options: StatsOptions): TraceStats {
   const since = options.windowSeconds === undefined ? undefined : Math.floor((options.nowMs - options.windowSeconds * 1000) / BUCKET_MS) * BUCKET_MS;
+  // Without a window, rollup_totals holds one row per key over everything retained.
+  const table = since === undefined ? 'rollup_totals' : 'rollups';
   const bucketWhere = since === undefined ? '' : ' WHERE bucket_ms >= ?';
   const bucketParams: SqlParam[] = since === undefined ? [] : [since];
   const counters = new Map((sql.all('SELECT name, value FROM counters') as Array<{ name: string; value: number }>).map((row) => [row.name, row.value]));
   const counter = (name: string): number => counters.get(name) ?? 0;
 
-  const sums = (sql.all(`SELECT ${NODE_SUMS_SELECT} FROM rollups${bucketWhere} GROUP BY node_id`, bucketParams) as NodeSums[])
+  const sums = (sql.all(`SELECT ${NODE_SUMS_SELECT} FROM ${table}${bucketWhere} GROUP BY node_id`, bucketParams) as NodeSums[])
     .filter((node) => node.requests > 0)
     .sort((a, b) => b.requests - a.requests || (a.node_id < b.node_id ? -1 : 1));
   const shown = sums.slice(0, options.nodeLimit);
@@ -52,19 +54,20 @@ export function computeStats(sql: SqlRunner, options: StatsOptions): TraceStats 
     for (const status of TRACE_STATUSES) if (node[status] > 0) perStatus[status] = (perStatus[status] ?? 0) + node[status];
   }
 
-  const details = nodeDetails(sql, shown.map((node) => node.node_id), since);
+  const details = nodeDetails(sql, table, shown.map((node) => node.node_id), since);
   const nodes: Record<string, NodeStats> = {};
   const requestsPerNode: Record<string, number> = {};
   for (const node of [...shown].sort((a, b) => (a.node_id < b.node_id ? -1 : 1))) {
     const detail = details.get(node.node_id);
+    const [p50, p95] = percentiles(detail?.durations, [0.5, 0.95]);
     requestsPerNode[node.node_id] = node.requests;
     nodes[node.node_id] = {
       worker_url: latestUrl(sql, node.node_id, since),
       requests: node.requests,
       cache_hit_rate: ratio(node.cached_sum, node.prompt_sum),
       avg_queue_size: ratio(node.queue_sum, node.queue_count),
-      p50_duration_ms: detail === undefined ? null : percentile(detail.durations, 0.5),
-      p95_duration_ms: detail === undefined ? null : percentile(detail.durations, 0.95),
+      p50_duration_ms: p50 ?? null,
+      p95_duration_ms: p95 ?? null,
       errors: node.failed + node.timeout,
       attribution: detail?.attribution ?? zeroAttribution(),
       decisions: detail?.decisions ?? {},
@@ -111,11 +114,11 @@ interface NodeDetail {
 }
 
 /** Histograms, attribution mix and decisions of the shown nodes, from one query. */
-function nodeDetails(sql: SqlRunner, nodeIds: string[], since: number | undefined): Map<string, NodeDetail> {
+function nodeDetails(sql: SqlRunner, table: string, nodeIds: string[], since: number | undefined): Map<string, NodeDetail> {
   const details = new Map<string, NodeDetail>();
   if (nodeIds.length === 0) return details;
   const where = `node_id IN (${nodeIds.map(() => '?').join(', ')})${since === undefined ? '' : ' AND bucket_ms >= ?'}`;
-  const rows = sql.all(`SELECT node_id, decision, attribution, requests, duration_hist FROM rollups WHERE ${where}`, since === undefined ? nodeIds : [...nodeIds, since]) as DetailRow[];
+  const rows = sql.all(`SELECT node_id, decision, attribution, requests, duration_hist FROM ${table} WHERE ${where}`, since === undefined ? nodeIds : [...nodeIds, since]) as DetailRow[];
   for (const row of rows) {
     let detail = details.get(row.node_id);
     if (detail === undefined) {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { KEY_COLUMNS, SUM_COLUMNS } from './rollup-delta.js';
 
 /**
  * 005: rollups maintained on write (see rollups/rollup-writer.ts), the retained-row count kept
@@ -10,32 +11,14 @@ import type { Migration } from 'kysely/migration';
  */
 export const rollupMigration: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('rollups')
-      .addColumn('bucket_ms', 'bigint', (c) => c.notNull())
-      .addColumn('node_id', 'text', (c) => c.notNull())
-      .addColumn('routing_policy', 'text', (c) => c.notNull())
-      .addColumn('decision', 'text', (c) => c.notNull())
-      .addColumn('attribution', 'text', (c) => c.notNull())
-      .addColumn('cache_hit', 'integer', (c) => c.notNull())
-      .addColumn('requests', 'bigint', (c) => c.notNull())
-      .addColumn('completed', 'bigint', (c) => c.notNull())
-      .addColumn('failed', 'bigint', (c) => c.notNull())
-      .addColumn('cancelled', 'bigint', (c) => c.notNull())
-      .addColumn('timeout', 'bigint', (c) => c.notNull())
-      .addColumn('retries', 'bigint', (c) => c.notNull())
-      .addColumn('cached_sum', 'bigint', (c) => c.notNull())
-      .addColumn('prompt_sum', 'bigint', (c) => c.notNull())
-      .addColumn('queue_sum', 'bigint', (c) => c.notNull())
-      .addColumn('queue_count', 'bigint', (c) => c.notNull())
-      .addColumn('match_count', 'bigint', (c) => c.notNull())
-      .addColumn('match_sum', 'bigint', (c) => c.notNull())
-      .addColumn('match_cached_sum', 'bigint', (c) => c.notNull())
-      .addColumn('match_prompt_sum', 'bigint', (c) => c.notNull())
-      .addColumn('duration_hist', 'blob', (c) => c.notNull())
-      .addColumn('ttft_hist', 'blob', (c) => c.notNull())
-      .addPrimaryKeyConstraint('rollups_key', ['bucket_ms', 'node_id', 'routing_policy', 'decision', 'attribution', 'cache_hit'])
-      .execute();
+    // rollups: per 60 s bucket (windows, time series). rollup_totals: the same sums over
+    // everything retained, so stats without a window read one row per key, not one per bucket.
+    const keyColumns = 'node_id TEXT NOT NULL, routing_policy TEXT NOT NULL, decision TEXT NOT NULL, attribution TEXT NOT NULL, cache_hit INTEGER NOT NULL';
+    const sums = SUM_COLUMNS.map((column) => `${column} BIGINT NOT NULL`).join(', ');
+    const hists = 'duration_hist BLOB NOT NULL, ttft_hist BLOB NOT NULL';
+    const totalsKey = KEY_COLUMNS.filter((column) => column !== 'bucket_ms').join(', ');
+    await sql.raw(`CREATE TABLE rollups (bucket_ms BIGINT NOT NULL, ${keyColumns}, ${sums}, ${hists}, PRIMARY KEY (${KEY_COLUMNS.join(', ')}))`).execute(db);
+    await sql.raw(`CREATE TABLE rollup_totals (${keyColumns}, ${sums}, ${hists}, PRIMARY KEY (${totalsKey}))`).execute(db);
     await db.schema.createIndex('rollups_node').on('rollups').columns(['node_id', 'bucket_ms']).execute();
     await db.schema.dropIndex('traces_node').execute();
     await db.schema.createIndex('traces_node_seq').on('traces').columns(['node_id', 'seq']).execute();

@@ -13,33 +13,43 @@ type UpsertParams = Array<string | number | Buffer>;
  * each store provides.
  */
 export class RollupWriter {
-  readonly #upsert: Statement<UpsertParams>;
-  readonly #deleteEmpty: Statement<Array<string | number>>;
+  readonly #tables: Array<{ key: ReadonlyArray<keyof RollupDelta>; upsert: Statement<UpsertParams>; deleteEmpty: Statement<Array<string | number>> }>;
 
   constructor(db: SqliteDatabase) {
     db.function('hist_add', { deterministic: true }, addStored);
-    const columns = [...KEY_COLUMNS, ...SUM_COLUMNS, 'duration_hist', 'ttft_hist'];
-    const updates = [
-      ...SUM_COLUMNS.map((column) => `${column} = rollups.${column} + excluded.${column}`),
-      'duration_hist = hist_add(rollups.duration_hist, excluded.duration_hist)',
-      'ttft_hist = hist_add(rollups.ttft_hist, excluded.ttft_hist)',
-    ];
-    this.#upsert = db.prepare(
-      `INSERT INTO rollups (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
-       ON CONFLICT (${KEY_COLUMNS.join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
-    );
-    this.#deleteEmpty = db.prepare(`DELETE FROM rollups WHERE ${KEY_COLUMNS.map((column) => `${column} = ?`).join(' AND ')} AND requests = 0`);
+    const totalsKey = KEY_COLUMNS.filter((column) => column !== 'bucket_ms');
+    this.#tables = (
+      [
+        ['rollups', KEY_COLUMNS],
+        ['rollup_totals', totalsKey],
+      ] as const
+    ).map(([table, key]) => {
+      const columns = [...key, ...SUM_COLUMNS, 'duration_hist', 'ttft_hist'];
+      const updates = [
+        ...SUM_COLUMNS.map((column) => `${column} = ${table}.${column} + excluded.${column}`),
+        `duration_hist = hist_add(${table}.duration_hist, excluded.duration_hist)`,
+        `ttft_hist = hist_add(${table}.ttft_hist, excluded.ttft_hist)`,
+      ];
+      return {
+        key,
+        upsert: db.prepare<UpsertParams>(
+          `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+           ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates.join(', ')}`,
+        ),
+        deleteEmpty: db.prepare<Array<string | number>>(`DELETE FROM ${table} WHERE ${key.map((column) => `${column} = ?`).join(' AND ')} AND requests = 0`),
+      };
+    });
   }
 
+  /** Per-bucket rows first; the totals take the batch summed over its buckets. */
   apply(deltas: RollupDeltas): void {
-    for (const delta of deltas.values()) {
-      if (delta.requests === 0) continue;
-      this.#upsert.run(...keyOf(delta), ...SUM_COLUMNS.map((column) => delta[column]), encodeHistogram(delta.duration_hist), encodeHistogram(delta.ttft_hist));
-      if (delta.requests < 0) this.#deleteEmpty.run(...keyOf(delta));
+    const encoded = [...deltas.values()].filter((delta) => delta.requests !== 0);
+    for (const [index, table] of this.#tables.entries()) {
+      for (const delta of index === 0 ? encoded : deltas.totals()) {
+        const key = table.key.map((column) => delta[column] as string | number);
+        table.upsert.run(...key, ...SUM_COLUMNS.map((column) => delta[column]), encodeHistogram(delta.duration_hist), encodeHistogram(delta.ttft_hist));
+        if (delta.requests < 0) table.deleteEmpty.run(...key);
+      }
     }
   }
-}
-
-function keyOf(delta: RollupDelta): Array<string | number> {
-  return KEY_COLUMNS.map((column) => delta[column]);
 }

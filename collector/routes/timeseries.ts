@@ -12,7 +12,7 @@ const BUCKET_SECONDS = BUCKET_MS / 1000;
 
 /**
  * `GET /v1/traces/timeseries?window=3600&step=60[&node_id=…][&routing_policy=…][&nodes=50]`:
- * per node, per step, columns ready to plot. The step is a multiple of the 10 s rollup bucket.
+ * per node, per step, columns ready to plot. The step is a multiple of the 60 s rollup bucket.
  */
 export function timeseriesRoute(store: TraceStore): RequestHandler {
   return async (req, res) => {

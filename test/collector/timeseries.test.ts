@@ -65,8 +65,8 @@ describe('GET /v1/traces/timeseries', async () => {
   it('filters by node_id and routing_policy, and serves the /traces alias', async () => {
     const byNode = (await request(`${collector.url}/traces/timeseries?window=600&step=60&node_id=worker-1`)).json as Timeseries;
     expect(Object.keys(byNode.nodes)).toEqual(['worker-1']);
-    const byPolicy = (await request(`${collector.url}/v1/traces/timeseries?window=600&step=10&routing_policy=cache_aware`)).json as Timeseries;
-    expect({ nodes: Object.keys(byPolicy.nodes), points: byPolicy.timestamps.length }).toEqual({ nodes: ['worker-0'], points: 60 });
+    const byPolicy = (await request(`${collector.url}/v1/traces/timeseries?window=600&step=120&routing_policy=cache_aware`)).json as Timeseries;
+    expect({ nodes: Object.keys(byPolicy.nodes), points: byPolicy.timestamps.length }).toEqual({ nodes: ['worker-0'], points: 5 });
   });
 
   it('bounds the nodes it shows by requests and says so', async () => {
@@ -76,10 +76,10 @@ describe('GET /v1/traces/timeseries', async () => {
 
   it('answers 400 invalid_parameter for a bad window or step', async () => {
     const cases: Array<[string, string]> = [
-      ['window=0', "window: expected an integer from 10 to 604800, got '0'"],
-      ['step=15', "step: must be a multiple of 10 seconds (the rollup bucket), got '15'"],
-      ['window=86400&step=10', 'window / step gives 8640 points; at most 1000: use a larger step'],
-      ['step=abc', "step: expected an integer from 10 to 86400, got 'abc'"],
+      ['window=0', "window: expected an integer from 60 to 604800, got '0'"],
+      ['step=90', "step: must be a multiple of 60 seconds (the rollup bucket), got '90'"],
+      ['window=604800&step=60', 'window / step gives 10080 points; at most 1000: use a larger step'],
+      ['step=abc', "step: expected an integer from 60 to 86400, got 'abc'"],
       ['nodes=0', "nodes: expected an integer from 1 to 1000, got '0'"],
       ['bucket=1', 'unknown query parameter \'bucket\'; known: window, step, node_id, routing_policy, nodes'],
     ];
