@@ -69,11 +69,28 @@ export class ReadPool implements TraceReads {
     return this.#call('timeseries', [options]) as Promise<Timeseries>;
   }
 
+  /** Starts the thread now: it also runs the WAL checkpoints, which must not wait for a first read. */
+  start(): void {
+    this.#ensureWorker();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const worker = this.#worker;
     this.#worker = undefined;
-    if (worker !== undefined) await worker.terminate();
+    if (worker === undefined) return;
+    // Let the thread close its connections cleanly (then the writer's close can fold the WAL in).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      worker.on('message', (message: unknown) => {
+        if (isRecord(message) && message.closed === true) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      worker.postMessage({ close: true });
+    });
+    await worker.terminate();
   }
 
   #call(method: ReadMethod, args: unknown[]): Promise<unknown> {
@@ -93,6 +110,8 @@ export class ReadPool implements TraceReads {
   #ensureWorker(): Worker {
     if (this.#worker !== undefined) return this.#worker;
     const worker = new Worker(workerScript(), { workerData: { path: this.#path } });
+    // Never keeps the process alive on its own (referenced only while a read is in flight).
+    worker.unref();
     worker.on('message', (message: unknown) => {
       if (!isRecord(message) || typeof message.id !== 'number') return;
       const pending = this.#pending.get(message.id);
@@ -110,7 +129,11 @@ export class ReadPool implements TraceReads {
       }
     };
     worker.on('error', fail);
-    worker.on('exit', (exitCode) => fail(new Error(`reader thread exited with code ${exitCode}`)));
+    worker.on('exit', (exitCode) => {
+      fail(new Error(`reader thread exited with code ${exitCode}`));
+      // The thread also checkpoints: bring it back unless the store is closing.
+      if (!this.#closed) setTimeout(() => this.#closed || this.#ensureWorker(), 1000).unref();
+    });
     this.#worker = worker;
     return worker;
   }

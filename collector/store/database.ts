@@ -44,6 +44,9 @@ export function openDatabase(path: string): SqliteDatabase {
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
     db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
+    // Checkpoints run on the reader thread (reads/read-worker.ts): an automatic one runs inside
+    // the committing write, on the event loop, and fsyncs.
+    if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
   } catch (error) {
     db.close();
     throw failure(path, error);

@@ -3,7 +3,6 @@ import type { Statement } from 'better-sqlite3';
 import { RollupDeltas, type RollupFact } from '../rollups/rollup-delta.js';
 import type { RollupWriter } from '../rollups/rollup-writer.js';
 import type { SqliteDatabase } from './database.js';
-import { JOURNAL_SIZE_LIMIT_BYTES } from './database.js';
 
 export interface RetentionPolicy {
   /** Keep at most this many records (the oldest by seq go first). */
@@ -43,7 +42,6 @@ const RETURNING = 'timestamp_ms, node_id, routing_policy, decision, attribution,
  * the cap at that moment.
  */
 export class RetentionSweeper {
-  readonly #raw: SqliteDatabase;
   readonly #walPath: string | undefined;
   readonly #policy: Required<RetentionPolicy>;
   readonly #count: () => number;
@@ -53,7 +51,6 @@ export class RetentionSweeper {
 
   constructor(raw: SqliteDatabase, dbPath: string, policy: RetentionPolicy, countRows: () => number, rollups: RollupWriter) {
     this.#count = countRows;
-    this.#raw = raw;
     this.#walPath = dbPath === ':memory:' ? undefined : `${dbPath}-wal`;
     this.#policy = { batchSize: 2000, ...policy };
     this.#batch = this.#policy.batchSize;
@@ -98,8 +95,8 @@ export class RetentionSweeper {
       if (deleted === 0) break;
       await yieldToEventLoop();
     }
-    const walBytes = removedByTtl + removedByCap > 0 ? this.#checkpoint() : this.#walSize();
-    return { removedByTtl, removedByCap, durationMs: performance.now() - started, walBytes };
+    // Checkpoints run on the reader thread, never here (see store/database.ts).
+    return { removedByTtl, removedByCap, durationMs: performance.now() - started, walBytes: this.#walSize() };
   }
 
   /** Runs one batch and adapts the next batch's size to the time budget. */
@@ -110,18 +107,6 @@ export class RetentionSweeper {
     if (took > BATCH_BUDGET_MS) this.#batch = Math.max(Math.min(MIN_BATCH, this.#policy.batchSize), Math.floor(this.#batch / 2));
     else if (took < BATCH_BUDGET_MS / 4) this.#batch = Math.min(this.#policy.batchSize, this.#batch * 2);
     return deleted;
-  }
-
-  /**
-   * A passive checkpoint never waits. If the WAL is still above the journal size limit (a
-   * reader holding an old snapshot stops checkpoints from resetting it), try once to truncate
-   * it; the write connection has busy_timeout 0, so this never blocks the event loop.
-   */
-  #checkpoint(): number {
-    this.#raw.pragma('wal_checkpoint(PASSIVE)');
-    if (this.#walSize() <= JOURNAL_SIZE_LIMIT_BYTES) return this.#walSize();
-    this.#raw.pragma('wal_checkpoint(TRUNCATE)');
-    return this.#walSize();
   }
 
   #walSize(): number {

@@ -39,7 +39,9 @@ export class TraceStore {
     const counter = raw.prepare<[string], number>('SELECT value FROM counters WHERE name = ?').pluck();
     this.#counter = (name) => Number(counter.get(name) ?? 0);
     const rollups = new RollupWriter(raw);
-    this.queries = new ReadPool(path);
+    const reads = new ReadPool(path);
+    reads.start();
+    this.queries = reads;
     this.retention = new RetentionSweeper(raw, path, policy, () => this.countRows(), rollups);
     this.storage = new StorageHealth(path);
     this.#writer = new TraceWriter(raw, rollups);
@@ -47,10 +49,11 @@ export class TraceStore {
 
   /** Opens (creating if needed), checks and migrates the database at `path`. */
   static async open(path: string, policy: RetentionPolicy): Promise<TraceStore> {
+    if (path === ':memory:') throw new Error('the collector needs a database file: an in-memory database cannot be shared with its reader thread');
     const raw = openDatabase(path);
     const db = new Kysely<StoreSchema>({ dialect: new TransactionalSqliteDialect({ database: raw }) });
     try {
-      if (path !== ':memory:') checkIntegrity(raw, path);
+      checkIntegrity(raw, path);
       await migrate(db as Kysely<unknown>);
       rebuildRollups(raw);
     } catch (error) {
