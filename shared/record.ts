@@ -25,16 +25,17 @@ export type Decision = (typeof DECISIONS)[number];
 export const MAX_CANDIDATE_LOADS = 64;
 
 export const MAX_REQUEST_ID_LENGTH = 256;
+export const DECISION_NAME = /^[a-z][a-z0-9_]*$/;
 export const MAX_ERROR_LENGTH = 2048;
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+export const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /** 1–256 printable ASCII characters: safe to echo in a header and to put in a URL path. */
 export function isValidRequestId(value: string): boolean {
   return value.length >= 1 && value.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE_ASCII.test(value);
 }
 
-function isHttpUrl(value: string): boolean {
+export function isHttpUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const protocol = new URL(value).protocol;
   return protocol === 'http:' || protocol === 'https:';
@@ -97,7 +98,7 @@ export const routingRecordSchema = z.object({
   attribution: z.enum(ATTRIBUTIONS).nullish(),
   /** Data-parallel rank behind the worker URL (SGLang Model Gateway's `URL@rank`). */
   dp_rank: z.int().min(0).max(65535).nullish(),
-  decision: z.string().max(32).regex(/^[a-z][a-z0-9_]*$/, 'must be a lower_snake_case branch name').nullish(),
+  decision: z.string().max(32).regex(DECISION_NAME, 'must be a lower_snake_case branch name').nullish(),
   /** In-flight requests per candidate node at decision time, e.g. {"worker-0": 3, "worker-1": 1}. */
   candidate_loads: z
     .record(z.string().min(1).max(128).refine(isCleanText, CLEAN_TEXT_MESSAGE), z.int().nonnegative())
@@ -115,6 +116,15 @@ export type RecordValidation =
   | { ok: true; record: RoutingRecord; clamped: boolean }
   | { ok: false; error: string };
 
+/** Sets cached_tokens to prompt_tokens when it exceeds it (impossible); true when it did. */
+export function clampCachedTokens(record: RoutingRecord): boolean {
+  const prompt = record.prompt_tokens;
+  const cached = record.cached_tokens;
+  const clamped = prompt !== undefined && prompt !== null && cached !== undefined && cached !== null && cached > prompt;
+  if (clamped) record.cached_tokens = prompt;
+  return clamped;
+}
+
 /**
  * Validates one record; the error names each offending field (`field: reason; …`). A worker
  * that reports more cached than prompt tokens gets its cached_tokens clamped (and the caller
@@ -124,11 +134,7 @@ export function validateRecord(value: unknown): RecordValidation {
   const result = routingRecordSchema.safeParse(value);
   if (result.success) {
     const record = result.data;
-    const prompt = record.prompt_tokens;
-    const cached = record.cached_tokens;
-    const clamped = prompt !== undefined && prompt !== null && cached !== undefined && cached !== null && cached > prompt;
-    if (clamped) record.cached_tokens = prompt;
-    return { ok: true, record, clamped };
+    return { ok: true, record, clamped: clampCachedTokens(record) };
   }
   const reasons = result.error.issues.slice(0, 5).map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join('.') : 'record';

@@ -28,6 +28,7 @@ export interface SweepResult {
 /** A batch slower than this is halved; one faster than a quarter of it is doubled. */
 const BATCH_BUDGET_MS = 10;
 const MIN_BATCH = 50;
+const START_BATCH = 250;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -53,7 +54,9 @@ export class RetentionSweeper {
     this.#count = countRows;
     this.#walPath = dbPath === ':memory:' ? undefined : `${dbPath}-wal`;
     this.#policy = { batchSize: 2000, ...policy };
-    this.#batch = this.#policy.batchSize;
+    // Start small and grow while batches stay fast: a first 2,000-row batch at 1M+ rows could
+    // block for a few hundred ms before the budget had a chance to shrink it.
+    this.#batch = Math.min(START_BATCH, this.#policy.batchSize);
     const expired: Statement<[number, number], RollupFact> = raw.prepare(
       `DELETE FROM traces WHERE seq IN (SELECT seq FROM traces WHERE timestamp_ms < ? ORDER BY timestamp_ms LIMIT ?) RETURNING ${RETURNING}`,
     );
