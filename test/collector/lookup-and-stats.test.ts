@@ -177,7 +177,7 @@ describe('GET /v1/traces/stats', async () => {
     const empty = await startTestCollector();
     expect((await request(`${empty.url}/v1/traces/stats`)).json).toEqual({
       total_requests: 0, active_traces: 0, requests_per_node: {}, requests_per_status: {}, nodes: {}, nodes_truncated: false, other_nodes: null,
-      oldest: null, newest: null, retention: { max_trace_entries: 100000, trace_ttl_seconds: 3600 }, dropped_records: 0, cached_tokens_clamped: 0, window: null,
+      oldest: null, newest: null, retention: { max_trace_entries: 1000000, trace_ttl_seconds: 3600 }, dropped_records: 0, cached_tokens_clamped: 0, window: null,
     });
   });
 });
