@@ -4,6 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { meets, type BenchContext, type Figure } from './figure.js';
 import { pinSelf } from './processes.js';
+import { collectorScale } from './scenarios/collector-scale.js';
 import { ingestAndQueries } from './scenarios/ingest-and-queries.js';
 import { proxyOverhead } from './scenarios/proxy-overhead.js';
 import { retention } from './scenarios/retention.js';
@@ -11,15 +12,39 @@ import { routingQuality } from './scenarios/routing-quality.js';
 import { streaming } from './scenarios/streaming.js';
 import { ensureTool } from './tools.js';
 
-const SCENARIOS = { overhead: proxyOverhead, streaming, ingest: ingestAndQueries, retention, quality: routingQuality } as const;
+/** `--scale 100k,1m,5m` (the collector at scale, issue 15); `--baseline <dist>` measures another build beside it. */
+const SCALE_WORDS: Record<string, number> = { '100k': 100_000, '1m': 1_000_000, '5m': 5_000_000 };
+let scaleOptions: { scales: number[]; baseline: string | undefined } = { scales: [], baseline: undefined };
+
+const SCENARIOS = {
+  overhead: proxyOverhead,
+  streaming,
+  ingest: ingestAndQueries,
+  retention,
+  quality: routingQuality,
+  scale: async (ctx: BenchContext) => {
+    const figures = [];
+    if (scaleOptions.baseline !== undefined) {
+      figures.push(...(await collectorScale(ctx, { scales: scaleOptions.scales, collectorBin: join(scaleOptions.baseline, 'collector/main.js'), label: 'before' })));
+    }
+    figures.push(...(await collectorScale(ctx, { scales: scaleOptions.scales, label: scaleOptions.baseline === undefined ? 'collector' : 'after' })));
+    return figures;
+  },
+} as const;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] } {
   const quick = argv.includes('--quick');
-  const onlyIndex = argv.indexOf('--only');
-  const only = onlyIndex === -1 ? Object.keys(SCENARIOS) : (argv[onlyIndex + 1] ?? '').split(',');
-  const unknown = argv.filter((arg, i) => arg !== '--quick' && arg !== '--only' && argv[i - 1] !== '--only');
-  if (argv.includes('--help') || unknown.length > 0 || only.some((name) => !(name in SCENARIOS))) {
-    process.stderr.write(`Usage: npm run bench -- [--quick] [--only ${Object.keys(SCENARIOS).join(',')}]\n`);
+  const valueOf = (flag: string): string | undefined => (argv.includes(flag) ? (argv[argv.indexOf(flag) + 1] ?? '') : undefined);
+  const scales = valueOf('--scale')?.split(',') ?? [];
+  scaleOptions = { scales: scales.map((word) => SCALE_WORDS[word] ?? Number.NaN), baseline: valueOf('--baseline') };
+  const onlyText = valueOf('--only');
+  // --scale alone runs only the scale scenario.
+  const only = onlyText !== undefined ? onlyText.split(',') : scales.length > 0 ? ['scale'] : Object.keys(SCENARIOS).filter((name) => name !== 'scale');
+  const valued = new Set(['--only', '--scale', '--baseline']);
+  const unknown = argv.filter((arg, i) => arg !== '--quick' && !valued.has(arg) && !valued.has(argv[i - 1] ?? ''));
+  const badScale = scaleOptions.scales.some((scale) => Number.isNaN(scale)) || (only.includes('scale') && scales.length === 0);
+  if (argv.includes('--help') || unknown.length > 0 || badScale || only.some((name) => !(name in SCENARIOS))) {
+    process.stderr.write(`Usage: npm run bench -- [--quick] [--only ${Object.keys(SCENARIOS).join(',')}] [--scale 100k,1m,5m [--baseline <other checkout>/dist]]\n`);
     process.exit(argv.includes('--help') ? 0 : 2);
   }
   return { quick, only };
@@ -66,9 +91,11 @@ const report = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, servers_on_core: 0, load_generator_on_core: 1 },
   figures: figures.map((figure) => ({ ...figure, met: meets(figure) })),
 };
-const resultsDir = join(import.meta.dirname, '../../../bench/results');
+const resultsDir = join(import.meta.dirname, '../../bench/results');
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-process.stdout.write(`${table(figures)}\n\n${figures.length} figures in ${report.seconds} s; written to bench/results/latest.json\n`);
+// The scale runs take long and measure one component: their own file, so latest.json keeps the full run.
+const resultsFile = only.length === 1 && only[0] === 'scale' ? 'collector-scale.json' : 'latest.json';
+writeFileSync(join(resultsDir, resultsFile), `${JSON.stringify(report, null, 2)}\n`);
+process.stdout.write(`${table(figures)}\n\n${figures.length} figures in ${report.seconds} s; written to bench/results/${resultsFile}\n`);
 const missed = figures.filter((figure) => meets(figure) === false);
 if (missed.length > 0) process.stdout.write(`targets missed: ${missed.map((figure) => figure.name).join('; ')}\n`);

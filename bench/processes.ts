@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DIST = join(import.meta.dirname, '../..');
+// dist/bench/processes.js → dist/
+const DIST = join(import.meta.dirname, '..');
 export const BIN = {
   collector: join(DIST, 'collector/main.js'),
   proxy: join(DIST, 'proxy/main.js'),
@@ -22,16 +23,19 @@ export interface Pinned {
   stop: () => Promise<void>;
 }
 
-/** Starts one of routetrace's bins pinned to the server core; resolves on its "listening" line. */
-export async function startPinned(binary: keyof typeof BIN, args: string[]): Promise<Pinned> {
+/**
+ * Starts one of routetrace's bins pinned to the server core; resolves on its "listening" line.
+ * `binPath` runs another build of it (a before/after comparison).
+ */
+export async function startPinned(binary: keyof typeof BIN, args: string[], binPath: string = BIN[binary]): Promise<Pinned> {
   // Default log level (info): lifecycle lines only, among them the "listening" line awaited here.
-  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, BIN[binary], ...args], {
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, binPath, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${binary} did not start: ${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${binary} did not start: ${output}`)), 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(output);

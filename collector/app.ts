@@ -8,6 +8,7 @@ import { healthRoute } from './routes/health.js';
 import { ingestRoute } from './routes/ingest.js';
 import { metricsRoute } from './routes/metrics.js';
 import { statsRoute } from './routes/stats.js';
+import { timeseriesRoute } from './routes/timeseries.js';
 import { listRoute, lookupRoute } from './routes/traces.js';
 import type { TraceStore } from './store/trace-store.js';
 
@@ -19,6 +20,7 @@ export interface CollectorAppDeps {
   maxBodyBytes: number;
   onCapExceeded: () => void;
   startedMs: number;
+  maxClockSkewSeconds: number;
 }
 
 /** Routes under `/v1/traces` and, for the seed's older clients, the same under `/traces`. */
@@ -39,12 +41,15 @@ export function createCollectorApp(deps: CollectorAppDeps): Express {
       metrics: deps.metrics,
       maxTraceEntries: deps.store.retention.policy.maxTraceEntries,
       onCapExceeded: deps.onCapExceeded,
+      maxClockSkewSeconds: deps.maxClockSkewSeconds,
     }),
   ];
   for (const prefix of TRACE_PREFIXES) {
-    // stats before :requestId, so "stats" is never read as a request id.
+    // stats and timeseries before :requestId, so neither is read as a request id.
     app.get(`${prefix}/stats`, statsRoute(deps.store));
     app.all(`${prefix}/stats`, methodNotAllowed(['GET']));
+    app.get(`${prefix}/timeseries`, timeseriesRoute(deps.store));
+    app.all(`${prefix}/timeseries`, methodNotAllowed(['GET']));
     app.get(prefix, listRoute(deps.store));
     app.post(prefix, ...ingest);
     app.all(prefix, methodNotAllowed(['GET', 'POST']));

@@ -17,6 +17,7 @@ export class CollectorMetrics {
   readonly rejected: Counter;
   readonly duplicates: Counter;
   readonly droppedReported: Counter;
+  readonly cachedTokensClamped: Counter;
   readonly retentionRemoved: Counter<'reason'>;
 
   constructor(store: TraceStore) {
@@ -26,6 +27,7 @@ export class CollectorMetrics {
     this.rejected = new Counter({ name: 'routetrace_collector_records_rejected_total', help: 'Records refused by validation.', registers });
     this.duplicates = new Counter({ name: 'routetrace_collector_records_duplicate_total', help: 'Records whose record_id was already stored.', registers });
     this.droppedReported = new Counter({ name: 'routetrace_collector_proxy_dropped_records_total', help: 'Records proxies reported dropping (queue full), as received by this process.', registers });
+    this.cachedTokensClamped = new Counter({ name: 'routetrace_collector_cached_tokens_clamped_total', help: 'Records whose cached_tokens exceeded prompt_tokens (impossible) and were clamped to it.', registers });
     this.retentionRemoved = new Counter({ name: 'routetrace_collector_retention_removed_total', help: 'Rows removed by retention.', labelNames: ['reason'], registers });
     new Gauge({
       name: 'routetrace_collector_retained_rows',

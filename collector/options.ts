@@ -9,6 +9,7 @@ export const COLLECTOR_FLAGS: readonly FlagSpec[] = [
   { name: 'max-trace-entries', kind: 'integer', env: 'ROUTETRACE_MAX_TRACE_ENTRIES', default: COLLECTOR_DEFAULTS.maxTraceEntries, min: 1, max: 1_000_000_000, placeholder: 'N', description: 'Records retained at most; the oldest beyond it are removed.' },
   { name: 'trace-ttl', kind: 'integer', env: 'ROUTETRACE_TRACE_TTL', default: COLLECTOR_DEFAULTS.traceTtlSeconds, min: 1, max: 10 * 365 * 24 * 3600, placeholder: 'SECONDS', description: 'Seconds a record is retained after it was routed.' },
   { name: 'retention-interval', kind: 'integer', env: 'ROUTETRACE_RETENTION_INTERVAL', default: COLLECTOR_DEFAULTS.retentionIntervalSeconds, min: 1, max: 86_400, placeholder: 'SECONDS', description: 'Seconds between retention sweeps.' },
+  { name: 'max-clock-skew', kind: 'integer', env: 'ROUTETRACE_MAX_CLOCK_SKEW', default: COLLECTOR_DEFAULTS.maxClockSkewSeconds, min: 0, max: 86_400, placeholder: 'SECONDS', description: 'Refuse records routed more than this many seconds in the future (a skewed clock; they would never expire).' },
   { name: 'ingest-token', kind: 'string', env: 'ROUTETRACE_INGEST_TOKEN', placeholder: 'TOKEN', description: 'Require "Authorization: Bearer TOKEN" on POST /v1/traces. Default: no token (ingest open; keep the collector on loopback).' },
   { name: 'log-level', kind: 'string', env: 'ROUTETRACE_LOG_LEVEL', default: 'info', choices: LOG_LEVELS, placeholder: 'LEVEL', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
@@ -23,6 +24,7 @@ export function collectorOptionsFromFlags(values: FlagValues): CollectorOptions 
     maxTraceEntries: values.number('max-trace-entries'),
     traceTtlSeconds: values.number('trace-ttl'),
     retentionIntervalSeconds: values.number('retention-interval'),
+    maxClockSkewSeconds: values.number('max-clock-skew'),
     ingestToken: values.string('ingest-token'),
     logLevel,
   };

@@ -1,4 +1,3 @@
-import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from '#shared/log.js';
 import type { RetentionSweeper, SweepResult } from './store/retention.js';
 
@@ -9,16 +8,21 @@ export interface RetentionJobOptions {
   onSweep?: (result: SweepResult) => void;
 }
 
+/** How often the job checks whether a sweep is due or was requested. */
+const TICK_MS = 1000;
+
 /**
- * Runs the retention sweep on a node-cron schedule. The cron task ticks once a second and a
- * sweep runs when the interval has passed, so any interval in whole seconds is exact (cron
- * steps like `*\/7` are not); `requestSweep()` makes the next tick sweep at once, which the
- * ingest path uses when the cap is exceeded. Sweeps never overlap.
+ * Runs the retention sweep every `intervalSeconds`. A 1 s `setInterval` (unref'd: it never keeps
+ * the process alive) checks whether a sweep is due, so any interval in whole seconds is exact;
+ * `requestSweep()` makes the next tick sweep at once, which the ingest path uses when the cap
+ * is exceeded. Sweeps never overlap. (node-cron was used here as a 1 Hz ticker; the interval is
+ * a number of seconds, not a cron expression, so a timer says the same with no dependency.)
  */
 export class RetentionJob {
   readonly #sweeper: RetentionSweeper;
   readonly #options: RetentionJobOptions;
-  readonly #task: ScheduledTask;
+  readonly #sweepListeners = new Set<(result: SweepResult) => void>();
+  #timer: NodeJS.Timeout | undefined;
   #lastSweepMs = Date.now();
   #requested = false;
   #running: Promise<SweepResult> | undefined;
@@ -26,21 +30,26 @@ export class RetentionJob {
   constructor(sweeper: RetentionSweeper, options: RetentionJobOptions) {
     this.#sweeper = sweeper;
     this.#options = options;
-    this.#task = createTask('* * * * * *', () => this.#tick(), {
-      name: 'routetrace-retention',
-      noOverlap: true,
-      suppressMissedWarning: true,
-      unref: true,
-    });
   }
 
   start(): void {
-    void this.#task.start();
+    this.#timer ??= setInterval(() => void this.#tick(), TICK_MS).unref();
   }
 
   /** Sweep at the next tick (within a second). */
   requestSweep(): void {
     this.#requested = true;
+  }
+
+  /** Resolves with the result of the next sweep that completes (scheduled, requested or direct). */
+  nextSweep(): Promise<SweepResult> {
+    return new Promise((resolve) => {
+      const listener = (result: SweepResult): void => {
+        this.#sweepListeners.delete(listener);
+        resolve(result);
+      };
+      this.#sweepListeners.add(listener);
+    });
   }
 
   /** Sweeps now; while a sweep is running, returns that sweep. */
@@ -49,6 +58,7 @@ export class RetentionJob {
       .sweep()
       .then((result) => {
         this.#options.onSweep?.(result);
+        for (const listener of [...this.#sweepListeners]) listener(result);
         return result;
       })
       .finally(() => {
@@ -59,11 +69,13 @@ export class RetentionJob {
   }
 
   async stop(): Promise<void> {
-    await this.#task.destroy();
+    clearInterval(this.#timer);
+    this.#timer = undefined;
     await this.#running?.catch(() => undefined);
   }
 
   async #tick(): Promise<void> {
+    if (this.#running !== undefined) return;
     const due = Date.now() - this.#lastSweepMs >= this.#options.intervalSeconds * 1000;
     if (!due && !this.#requested) return;
     this.#requested = false;

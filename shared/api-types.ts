@@ -55,6 +55,24 @@ export interface NodeStats {
   p95_duration_ms: number | null;
   /** Records whose status is `failed` or `timeout`. */
   errors: number;
+  /** Records per attribution value (how the worker was learned: exact or inferred). */
+  attribution: Record<Attribution, number>;
+  /** Records per routing decision branch (records without a decision are not counted). */
+  decisions: Record<string, number>;
+  /** Over the records that carry a predicted prefix_match_rate: the prediction beside the real hit rate. */
+  decision_quality: {
+    records: number;
+    predicted_prefix_match_rate: number | null;
+    /** Token-weighted sum(cached) / sum(prompt) over those same records. */
+    cache_hit_rate: number | null;
+  };
+}
+
+/** The nodes beyond `?nodes=` (default 100), summed. */
+export interface OtherNodes {
+  nodes: number;
+  requests: number;
+  errors: number;
 }
 
 export interface TraceStats {
@@ -67,6 +85,58 @@ export interface TraceStats {
   newest: string | null;
   retention: { max_trace_entries: number; trace_ttl_seconds: number };
   dropped_records: number;
+  /** True when more nodes hold records than `?nodes=` shows; `other_nodes` sums the rest. */
+  nodes_truncated: boolean;
+  other_nodes: OtherNodes | null;
+  /** Records whose cached_tokens exceeded prompt_tokens and were clamped to it at ingest. */
+  cached_tokens_clamped: number;
+  /**
+   * The `?window=` applied (null without one): it starts at a 60 s rollup boundary, `since`.
+   * Every figure follows it except those listed in `global`.
+   */
+  window: { seconds: number; since: string; global: string[] } | null;
+}
+
+/** `GET /v1/traces/timeseries`: columns a chart library plots as they are. */
+export interface TimeseriesNode {
+  requests: number[];
+  completed: number[];
+  failed: number[];
+  cancelled: number[];
+  timeout: number[];
+  /** failed + timeout */
+  errors: number[];
+  /** Records with attempts > 1. */
+  retries: number[];
+  cache_hit_rate: Array<number | null>;
+  prefix_match_rate: Array<number | null>;
+  avg_queue_size: Array<number | null>;
+  p50_duration_ms: Array<number | null>;
+  p95_duration_ms: Array<number | null>;
+  p50_ttft_ms: Array<number | null>;
+  p95_ttft_ms: Array<number | null>;
+  p50_duration_ms_hit: Array<number | null>;
+  p50_duration_ms_miss: Array<number | null>;
+  p95_duration_ms_hit: Array<number | null>;
+  p95_duration_ms_miss: Array<number | null>;
+  p50_ttft_ms_hit: Array<number | null>;
+  p50_ttft_ms_miss: Array<number | null>;
+  p95_ttft_ms_hit: Array<number | null>;
+  p95_ttft_ms_miss: Array<number | null>;
+  decisions: Record<string, number[]>;
+}
+
+export interface Timeseries {
+  window: number;
+  step: number;
+  /** ISO 8601: the first bucket's start and the last bucket's end. */
+  from: string;
+  to: string;
+  /** Bucket starts, epoch seconds. */
+  timestamps: number[];
+  nodes: Record<string, TimeseriesNode>;
+  /** True when more nodes had records than `?nodes=` (default 50) shows. */
+  nodes_truncated: boolean;
 }
 
 export interface ListQuery {

@@ -22,6 +22,12 @@ export type UnpackedBatch =
   | { ok: true; records: unknown[]; proxyId: string | undefined; dropped: number }
   | { ok: false; error: string };
 
+/**
+ * The largest `dropped` one envelope may report: a proxy drops at most its queue per batch
+ * interval, and a larger figure would push the counter past 2^53 (issue 14 item 9).
+ */
+export const MAX_DROPPED_PER_BATCH = 1_000_000_000;
+
 export function unpackBatch(body: unknown): UnpackedBatch {
   if (Array.isArray(body)) return { ok: true, records: body, proxyId: undefined, dropped: 0 };
   if (!isRecord(body)) return { ok: false, error: 'expected a record, an array of records or {"records": [...]}' };
@@ -32,8 +38,8 @@ export function unpackBatch(body: unknown): UnpackedBatch {
   if (proxyId !== undefined && proxyId !== null && (typeof proxyId !== 'string' || proxyId.length > 256)) {
     return { ok: false, error: 'proxy_id: must be a string of at most 256 characters' };
   }
-  if (dropped !== undefined && dropped !== null && !(Number.isSafeInteger(dropped) && Number(dropped) >= 0)) {
-    return { ok: false, error: 'dropped: must be an integer >= 0' };
+  if (dropped !== undefined && dropped !== null && !(Number.isSafeInteger(dropped) && Number(dropped) >= 0 && Number(dropped) <= MAX_DROPPED_PER_BATCH)) {
+    return { ok: false, error: `dropped: must be an integer from 0 to ${MAX_DROPPED_PER_BATCH}` };
   }
   return {
     ok: true,

@@ -26,15 +26,26 @@ export type Decision = (typeof DECISIONS)[number];
 /** Candidates listed in `candidate_loads` at most (a record stays small on a large fleet). */
 export const MAX_CANDIDATE_LOADS = 64;
 
-const MAX_REQUEST_ID_LENGTH = 256;
+export const MAX_REQUEST_ID_LENGTH = 256;
+export const DECISION_NAME = /^[a-z][a-z0-9_]*$/;
 export const MAX_ERROR_LENGTH = 2048;
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+export const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /** 1–256 printable ASCII characters: safe to echo in a header and to put in a URL path. */
 export function isValidRequestId(value: string): boolean {
   return value.length >= 1 && value.length <= MAX_REQUEST_ID_LENGTH && PRINTABLE_ASCII.test(value);
 }
+
+/**
+ * Text that SQLite stores as valid UTF-8 and every client can print: no lone UTF-16 surrogate
+ * (stored as invalid UTF-8) and no NUL (C tools cut the string there). Issue 14 item 9.
+ */
+export function isCleanText(value: string): boolean {
+  // In a /u regex a surrogate pair is one code point: \p{Cs} matches only a lone half.
+  return !value.includes('\u0000') && !/\p{Cs}/u.test(value);
+}
+const CLEAN_TEXT_MESSAGE = 'must not contain NUL or a lone UTF-16 surrogate';
 
 const count = z.int().nonnegative().nullish();
 const milliseconds = z.number().nonnegative().nullish();
@@ -47,9 +58,9 @@ export const routingRecordSchema = z.object({
     .min(1)
     .max(MAX_REQUEST_ID_LENGTH)
     .regex(PRINTABLE_ASCII, 'must be printable ASCII'),
-  node_id: z.string().min(1).max(128),
+  node_id: z.string().min(1).max(128).refine(isCleanText, CLEAN_TEXT_MESSAGE),
   worker_url: z.string().max(2048).refine(isHttpUrl, 'must be an http(s) URL'),
-  routing_policy: z.string().min(1).max(64),
+  routing_policy: z.string().min(1).max(64).refine(isCleanText, CLEAN_TEXT_MESSAGE),
   status: z.enum(TRACE_STATUSES),
   timestamp: z.union([z.string(), z.number()]).transform((value, ctx) => {
     const ms = parseTimeValue(value);
@@ -79,14 +90,14 @@ export const routingRecordSchema = z.object({
   prefix_match_rate: fraction,
   attempts: z.int().min(1).nullish(),
   error: z.string().max(MAX_ERROR_LENGTH).nullish(),
-  proxy_id: z.string().max(256).nullish(),
+  proxy_id: z.string().max(256).refine(isCleanText, CLEAN_TEXT_MESSAGE).nullish(),
   attribution: z.enum(ATTRIBUTIONS).nullish(),
   /** Data-parallel rank behind the worker URL (SGLang Model Gateway's `URL@rank`). */
   dp_rank: z.int().min(0).max(65535).nullish(),
-  decision: z.string().max(32).regex(/^[a-z][a-z0-9_]*$/, 'must be a lower_snake_case branch name').nullish(),
+  decision: z.string().max(32).regex(DECISION_NAME, 'must be a lower_snake_case branch name').nullish(),
   /** In-flight requests per candidate node at decision time, e.g. {"worker-0": 3, "worker-1": 1}. */
   candidate_loads: z
-    .record(z.string().min(1).max(128), z.int().nonnegative())
+    .record(z.string().min(1).max(128).refine(isCleanText, CLEAN_TEXT_MESSAGE), z.int().nonnegative())
     .refine((loads) => Object.keys(loads).length <= MAX_CANDIDATE_LOADS, `at most ${MAX_CANDIDATE_LOADS} candidates`)
     .nullish(),
 });
@@ -97,13 +108,30 @@ export type RoutingRecordInput = z.input<typeof routingRecordSchema>;
 export type RoutingRecord = z.output<typeof routingRecordSchema>;
 
 export type RecordValidation =
-  | { ok: true; record: RoutingRecord }
+  /** `clamped`: cached_tokens exceeded prompt_tokens (impossible) and was set to prompt_tokens. */
+  | { ok: true; record: RoutingRecord; clamped: boolean }
   | { ok: false; error: string };
 
-/** Validates one record; the error names each offending field (`field: reason; …`). */
+/** Sets cached_tokens to prompt_tokens when it exceeds it (impossible); true when it did. */
+export function clampCachedTokens(record: RoutingRecord): boolean {
+  const prompt = record.prompt_tokens;
+  const cached = record.cached_tokens;
+  const clamped = prompt !== undefined && prompt !== null && cached !== undefined && cached !== null && cached > prompt;
+  if (clamped) record.cached_tokens = prompt;
+  return clamped;
+}
+
+/**
+ * Validates one record; the error names each offending field (`field: reason; …`). A worker
+ * that reports more cached than prompt tokens gets its cached_tokens clamped (and the caller
+ * counts it), so no aggregate hit rate can exceed 1 (issue 14 item 5).
+ */
 export function validateRecord(value: unknown): RecordValidation {
   const result = routingRecordSchema.safeParse(value);
-  if (result.success) return { ok: true, record: result.data };
+  if (result.success) {
+    const record = result.data;
+    return { ok: true, record, clamped: clampCachedTokens(record) };
+  }
   const reasons = result.error.issues.slice(0, 5).map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join('.') : 'record';
     return `${where}: ${issue.message}`;

@@ -36,7 +36,9 @@ export function classify(error: unknown): RoutetraceError {
     return new RoutetraceError(code, `body could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const sqliteCode = property(error, 'code');
-  if (typeof sqliteCode === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY)/.test(sqliteCode)) {
+  // CORRUPT and NOTADB too: a damaged page is a storage fault the operator must fix, not a bug
+  // (issue 14 item 6); the proxy retries a 503 later.
+  if (typeof sqliteCode === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(sqliteCode)) {
     return new RoutetraceError('storage_unavailable', `trace store unavailable (${sqliteCode}); retry later`, { cause: error });
   }
   return new RoutetraceError('internal_error', undefined, { cause: error });

@@ -2,18 +2,23 @@ import type { RequestHandler } from 'express';
 import type { TraceStore } from '../store/trace-store.js';
 import { packageVersion } from '#shared/version.js';
 
-/** `GET /health`: 200 with a few store figures; a failing database read becomes a 503. */
+/**
+ * `GET /health`: 200 with store figures while storage works; 503 with the same body and
+ * `status: "unavailable"` when the last write failed or the database file was unlinked or
+ * replaced, so a proxy or orchestrator stops trusting a collector that cannot store.
+ */
 export function healthRoute(store: TraceStore, startedMs: number): RequestHandler {
   const version = packageVersion();
-  return async (_req, res) => {
-    const totalRequests = await store.queries.counter('total_requests');
-    res.json({
-      status: 'ok',
+  return (_req, res) => {
+    const storage = store.storage.state();
+    res.status(storage.ok ? 200 : 503).json({
+      status: storage.ok ? 'ok' : 'unavailable',
       version,
       uptime_seconds: Math.round((Date.now() - startedMs) / 1000),
       retained_traces: store.countRows(),
-      total_requests: totalRequests,
+      total_requests: store.counter('total_requests'),
       database: store.path,
+      storage,
     });
   };
 }

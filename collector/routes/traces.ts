@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { RoutetraceError } from '#shared/errors.js';
 import { TRACE_STATUSES } from '#shared/record.js';
 import { choiceParam, integerParam, readQuery, stringParam, timeParam } from '../http/query-params.js';
-import type { TraceFilter } from '../store/trace-queries.js';
+import type { TraceFilter } from '../reads/list-query.js';
 import type { TraceStore } from '../store/trace-store.js';
 
 export const DEFAULT_LIST_LIMIT = 100;
@@ -29,10 +29,23 @@ export function parseListQuery(query: unknown): TraceFilter {
   return filter;
 }
 
-/** `GET /v1/traces`: newest first; `before=<seq>` pages back with no gap or repeat. */
+/**
+ * `GET /v1/traces`: newest first; `before=<seq>` pages back with no gap or repeat. A full page
+ * carries the next cursor in `X-Next-Before` and `Link: <…>; rel="next"` (RFC 8288), so the body
+ * stays the plain array older clients expect.
+ */
 export function listRoute(store: TraceStore): RequestHandler {
   return async (req, res) => {
-    res.json(await store.queries.list(parseListQuery(req.query)));
+    const filter = parseListQuery(req.query);
+    const traces = await store.queries.list(filter);
+    const last = traces.at(-1);
+    if (traces.length === filter.limit && last !== undefined) {
+      const next = new URLSearchParams(Object.entries(req.query as Record<string, string>).filter(([name]) => name !== 'before'));
+      next.set('before', String(last.seq));
+      res.setHeader('X-Next-Before', String(last.seq));
+      res.setHeader('Link', `<${req.baseUrl}${req.path}?${next.toString()}>; rel="next"`);
+    }
+    res.json(traces);
   };
 }
 

@@ -1,3 +1,4 @@
+import { errorCodeOf } from '#shared/guards.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -5,26 +6,73 @@ import Database from 'better-sqlite3';
 export type SqliteDatabase = Database.Database;
 
 /**
- * How long a write waits for another writer (say a `sqlite3` shell holding a write
- * transaction). better-sqlite3 waits synchronously, blocking the event loop, so this stays
- * short; a write that still finds the database locked answers 503 and the proxy retries.
+ * The write connection never waits for a lock: better-sqlite3 waits synchronously, so a
+ * `sqlite3` shell holding a write transaction blocked the event loop 1 s per write attempt
+ * (issue 14 item 8). A write that finds the database locked answers 503 at once and the
+ * proxy's retry does the waiting.
  */
-export const BUSY_TIMEOUT_MS = 1000;
+export const WRITE_BUSY_TIMEOUT_MS = 0;
+/** The read connection lives on its own thread: waiting there blocks no one. */
+export const READ_BUSY_TIMEOUT_MS = 2000;
 /** After a checkpoint, SQLite truncates the -wal file back to this size. */
 export const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
+function failure(path: string, error: unknown): Error {
+  const code = errorCodeOf(error) ?? '';
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return corruptDatabaseError(path, code);
+  return new Error(`cannot open ${path} as a SQLite database: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+/** What the operator reads when the file is damaged: which file, and what to do about it. */
+export function corruptDatabaseError(path: string, detail: string): Error {
+  return new Error(
+    `database ${path} is corrupt (${detail}). Stop every process using it, move ${path} (and its -wal and -shm files) aside ` +
+      `or restore a backup made with "sqlite3 ${path} .backup", then start again: a missing file is created empty.`,
+  );
+}
+
 export function openDatabase(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const db = new Database(path);
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw failure(path, error);
+  }
   try {
     db.pragma('journal_mode = WAL');
     // The connection that switches to WAL keeps synchronous=FULL unless told otherwise.
     db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
     db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
+    // Checkpoints run on the reader thread (reads/read-worker.ts): an automatic one runs inside
+    // the committing write, on the event loop, and fsyncs.
+    if (path !== ':memory:') db.pragma('wal_autocheckpoint = 0');
   } catch (error) {
     db.close();
-    throw new Error(`cannot open ${path} as a SQLite database: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw failure(path, error);
   }
+  return db;
+}
+
+/**
+ * `PRAGMA quick_check` at start: a damaged file is refused with a clear message instead of
+ * answering 500 on every read later. It reads the whole file (cost in README "Storage").
+ */
+export function checkIntegrity(db: SqliteDatabase, path: string): void {
+  let problems: string[];
+  try {
+    const rows = db.pragma('quick_check(5)') as unknown[];
+    problems = rows.map((row) => String(typeof row === 'object' && row !== null ? Object.values(row)[0] : row));
+  } catch (error) {
+    throw failure(path, error);
+  }
+  if (problems.length !== 1 || problems[0] !== 'ok') throw corruptDatabaseError(path, `quick_check: ${problems.join('; ').replaceAll('\n', '; ')}`);
+}
+
+/** A second connection for reads, on the reader thread; WAL lets it read while the writer writes. */
+export function openReadOnly(path: string): SqliteDatabase {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
   return db;
 }

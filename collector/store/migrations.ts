@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
+import { rollupMigration } from '../rollups/rollup-migration.js';
 
 /**
  * Schema history, oldest first. Names sort in order; never edit a released migration, add one.
@@ -92,6 +93,7 @@ export const MIGRATIONS: Record<string, Migration> = {
         FROM traces`.execute(db);
     },
   },
+  '005_rollups': rollupMigration,
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) ?? '';

@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
-import type { Kysely } from 'kysely';
+import type { Statement } from 'better-sqlite3';
+import { RollupDeltas, type RollupFact } from '../rollups/rollup-delta.js';
+import type { RollupWriter } from '../rollups/rollup-writer.js';
 import type { SqliteDatabase } from './database.js';
-import { BUSY_TIMEOUT_MS, JOURNAL_SIZE_LIMIT_BYTES } from './database.js';
-import type { StoreSchema } from './schema.js';
 
 export interface RetentionPolicy {
   /** Keep at most this many records (the oldest by seq go first). */
@@ -10,9 +10,9 @@ export interface RetentionPolicy {
   /** Remove records routed longer ago than this. */
   traceTtlSeconds: number;
   /**
-   * Rows removed per DELETE; the sweep yields to the event loop between batches. One 100k-row
-   * DELETE blocked the loop ~230 ms; see README "Retention" for the measured batch cost.
-   * Default: 2000.
+   * Most rows removed per DELETE; the sweep yields to the event loop between batches and
+   * halves the batch while one takes longer than 10 ms (a 2,000-row DELETE blocked 145–230 ms
+   * at 1–5M rows). Default: 2000.
    */
   batchSize?: number;
 }
@@ -25,26 +25,55 @@ export interface SweepResult {
   walBytes: number;
 }
 
+/** A batch slower than this is halved; one faster than a quarter of it is doubled. */
+const BATCH_BUDGET_MS = 10;
+const MIN_BATCH = 50;
+const START_BATCH = 250;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** The columns a rollup needs back from a deleted row. */
+const RETURNING = 'timestamp_ms, node_id, routing_policy, decision, attribution, cache_hit, status, attempts, prompt_tokens, cached_tokens, queue_size, prefix_match_rate, duration_ms, ttft_ms';
+
 /**
- * Deletes expired records, then the oldest beyond the cap, in bounded batches. Each loop
- * re-checks after every batch, so when sweep() resolves the table held no record older than
- * the TTL cutoff and no more than the cap at that moment.
+ * Deletes expired records, then the oldest beyond the cap, in bounded batches. Each batch is
+ * one transaction that deletes rows (`DELETE … RETURNING`), subtracts them from the rollups and
+ * from the retained-row counter, so stats stay exact for what is retained at every moment.
+ * When sweep() resolves the table held no record older than the TTL cutoff and no more than
+ * the cap at that moment.
  */
 export class RetentionSweeper {
-  readonly #db: Kysely<StoreSchema>;
-  readonly #raw: SqliteDatabase;
   readonly #walPath: string | undefined;
   readonly #policy: Required<RetentionPolicy>;
   readonly #count: () => number;
+  readonly #deleteExpired: (cutoffMs: number, limit: number) => number;
+  readonly #deleteOldest: (limit: number) => number;
+  #batch: number;
 
-  constructor(db: Kysely<StoreSchema>, raw: SqliteDatabase, dbPath: string, policy: RetentionPolicy, countRows: () => number) {
-    this.#db = db;
+  constructor(raw: SqliteDatabase, dbPath: string, policy: RetentionPolicy, countRows: () => number, rollups: RollupWriter) {
     this.#count = countRows;
-    this.#raw = raw;
     this.#walPath = dbPath === ':memory:' ? undefined : `${dbPath}-wal`;
     this.#policy = { batchSize: 2000, ...policy };
+    // Start small and grow while batches stay fast: a first 2,000-row batch at 1M+ rows could
+    // block for a few hundred ms before the budget had a chance to shrink it.
+    this.#batch = Math.min(START_BATCH, this.#policy.batchSize);
+    const expired: Statement<[number, number], RollupFact> = raw.prepare(
+      `DELETE FROM traces WHERE seq IN (SELECT seq FROM traces WHERE timestamp_ms < ? ORDER BY timestamp_ms LIMIT ?) RETURNING ${RETURNING}`,
+    );
+    const oldest: Statement<[number], RollupFact> = raw.prepare(
+      `DELETE FROM traces WHERE seq IN (SELECT seq FROM traces ORDER BY seq LIMIT ?) RETURNING ${RETURNING}`,
+    );
+    const subtractRows: Statement<[number]> = raw.prepare("UPDATE counters SET value = value - ? WHERE name = 'retained_rows'");
+    const subtract = (deleted: RollupFact[]): number => {
+      if (deleted.length === 0) return 0;
+      const deltas = new RollupDeltas();
+      for (const fact of deleted) deltas.add(fact, -1);
+      rollups.apply(deltas);
+      subtractRows.run(deleted.length);
+      return deleted.length;
+    };
+    this.#deleteExpired = raw.transaction((cutoffMs: number, limit: number) => subtract(expired.all(cutoffMs, limit)));
+    this.#deleteOldest = raw.transaction((limit: number) => subtract(oldest.all(limit)));
   }
 
   get policy(): Readonly<Required<RetentionPolicy>> {
@@ -54,59 +83,33 @@ export class RetentionSweeper {
   async sweep(nowMs: number = Date.now()): Promise<SweepResult> {
     const started = performance.now();
     const cutoffMs = nowMs - this.#policy.traceTtlSeconds * 1000;
-    const removedByTtl = await this.#deleteInBatches(async (limit) =>
-      this.#db
-        .deleteFrom('traces')
-        .where('seq', 'in', (eb) =>
-          eb.selectFrom('traces').select('seq').where('timestamp_ms', '<', cutoffMs).orderBy('timestamp_ms').limit(limit),
-        )
-        .executeTakeFirst(),
-    );
-    // count(*) is answered from the table's b-tree in well under a millisecond; an OFFSET
-    // query to find the cap boundary walked 100,000 index entries per batch (measured 66 ms stalls).
-    let removedByCap = 0;
-    for (let excess = this.#count() - this.#policy.maxTraceEntries; excess > 0; excess = this.#count() - this.#policy.maxTraceEntries) {
-      while (excess > 0) {
-        const result = await this.#db
-          .deleteFrom('traces')
-          .where('seq', 'in', (eb) => eb.selectFrom('traces').select('seq').orderBy('seq').limit(Math.min(excess, this.#policy.batchSize)))
-          .executeTakeFirst();
-        const deleted = Number(result.numDeletedRows);
-        removedByCap += deleted;
-        excess -= deleted;
-        if (deleted === 0) break;
-        await yieldToEventLoop();
-      }
-    }
-    const walBytes = removedByTtl + removedByCap > 0 ? this.#checkpoint() : this.#walSize();
-    return { removedByTtl, removedByCap, durationMs: performance.now() - started, walBytes };
-  }
-
-  async #deleteInBatches(deleteBatch: (limit: number) => Promise<{ numDeletedRows: bigint }>): Promise<number> {
-    let removed = 0;
+    let removedByTtl = 0;
     for (;;) {
-      const deleted = Number((await deleteBatch(this.#policy.batchSize)).numDeletedRows);
-      removed += deleted;
-      if (deleted < this.#policy.batchSize) return removed;
+      const limit = this.#batch;
+      const deleted = this.#timed(() => this.#deleteExpired(cutoffMs, limit));
+      removedByTtl += deleted;
+      if (deleted < limit) break;
       await yieldToEventLoop();
     }
+    let removedByCap = 0;
+    for (let excess = this.#count() - this.#policy.maxTraceEntries; excess > 0; excess = this.#count() - this.#policy.maxTraceEntries) {
+      const deleted = this.#timed(() => this.#deleteOldest(Math.min(excess, this.#batch)));
+      removedByCap += deleted;
+      if (deleted === 0) break;
+      await yieldToEventLoop();
+    }
+    // Checkpoints run on the reader thread, never here (see store/database.ts).
+    return { removedByTtl, removedByCap, durationMs: performance.now() - started, walBytes: this.#walSize() };
   }
 
-  /**
-   * A passive checkpoint never waits. If the WAL is still above the journal size limit (a
-   * reader holding an old snapshot stops checkpoints from resetting it), try once to truncate
-   * it without waiting on the busy handler, which would block the event loop.
-   */
-  #checkpoint(): number {
-    this.#raw.pragma('wal_checkpoint(PASSIVE)');
-    if (this.#walSize() <= JOURNAL_SIZE_LIMIT_BYTES) return this.#walSize();
-    this.#raw.pragma('busy_timeout = 0');
-    try {
-      this.#raw.pragma('wal_checkpoint(TRUNCATE)');
-    } finally {
-      this.#raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    }
-    return this.#walSize();
+  /** Runs one batch and adapts the next batch's size to the time budget. */
+  #timed(run: () => number): number {
+    const started = performance.now();
+    const deleted = run();
+    const took = performance.now() - started;
+    if (took > BATCH_BUDGET_MS) this.#batch = Math.max(Math.min(MIN_BATCH, this.#policy.batchSize), Math.floor(this.#batch / 2));
+    else if (took < BATCH_BUDGET_MS / 4) this.#batch = Math.min(this.#policy.batchSize, this.#batch * 2);
+    return deleted;
   }
 
   #walSize(): number {

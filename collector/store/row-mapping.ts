@@ -42,7 +42,8 @@ export function rowToTrace(row: TraceRow): StoredTrace {
     node_id: row.node_id,
     worker_url: row.worker_url,
     routing_policy: row.routing_policy,
-    // The CHECK constraints of migration 001 keep these columns inside their enums.
+    // Migration 001's CHECK constraint keeps status inside its enum; attribution has no
+    // constraint in the schema: only validated records (shared/record.ts) are ever inserted.
     status: row.status as TraceStatus,
     timestamp: toIso(row.timestamp_ms),
     cache_hit_rate: row.cache_hit_rate,
@@ -71,6 +72,15 @@ export function rowToTrace(row: TraceRow): StoredTrace {
     seq: row.seq,
     received_at: toIso(row.received_ms),
   };
+}
+
+/** A row just inserted, as the read API would return it (for `onStored` listeners). */
+export function insertRowToTrace(row: InsertRow, seq: number): StoredTrace {
+  const columns: Record<string, string | number | null> = { seq };
+  INSERT_COLUMNS.forEach((column, i) => {
+    columns[column] = row[i] ?? null;
+  });
+  return rowToTrace(columns as unknown as TraceRow);
 }
 
 /** The stored JSON text back to an object; validation wrote it, so anything else reads as null. */

@@ -28,10 +28,11 @@ describe('routetrace-collector command line', () => {
   it('prints --help with every flag, its default and its environment variable', () => {
     const help = run(['--help']);
     expect(help.status).toBe(0);
-    for (const flag of ['--host HOST', '--port PORT', '--db PATH', '--max-trace-entries N', '--trace-ttl SECONDS', '--retention-interval SECONDS', '--ingest-token TOKEN']) {
+    for (const flag of ['--host HOST', '--port PORT', '--db PATH', '--max-trace-entries N', '--trace-ttl SECONDS', '--retention-interval SECONDS', '--max-clock-skew SECONDS', '--ingest-token TOKEN']) {
       expect(help.stdout).toContain(flag);
     }
-    expect(help.stdout).toContain('(default: 100000)');
+    expect(help.stdout).toContain('(default: 1000000)');
+    expect(help.stdout).toContain('env: ROUTETRACE_MAX_CLOCK_SKEW');
     expect(help.stdout).toContain('env: ROUTETRACE_INGEST_TOKEN');
   });
 

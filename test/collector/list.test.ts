@@ -100,3 +100,26 @@ describe('paging with before=<seq> while inserts continue', async () => {
     expect(new Set(seen).size).toBe(250);
   });
 });
+
+describe('GET /v1/traces paging headers', async () => {
+  const collector = await startTestCollector();
+  await postJson(`${collector.url}/v1/traces`, Array.from({ length: 5 }, (_, i) => makeRecord({ request_id: `page-${i}`, node_id: 'worker-0' })));
+
+  it('gives a full page the next cursor in X-Next-Before and Link, keeping the body a plain array', async () => {
+    const first = await request(`${collector.url}/v1/traces?limit=2&node_id=worker-0`);
+    expect((first.json as StoredTrace[]).map((trace) => trace.seq)).toEqual([5, 4]);
+    expect({ next: first.headers['x-next-before'], link: first.headers.link }).toEqual({
+      next: '4',
+      link: '</v1/traces?limit=2&node_id=worker-0&before=4>; rel="next"',
+    });
+    const second = await request(`${collector.url}${String(first.headers.link).slice(1, String(first.headers.link).indexOf('>'))}`);
+    expect((second.json as StoredTrace[]).map((trace) => trace.seq)).toEqual([3, 2]);
+    expect(second.headers['x-next-before']).toBe('2');
+  });
+
+  it('sends no cursor on the last, partial page', async () => {
+    const last = await request(`${collector.url}/traces?limit=2&before=2`);
+    expect((last.json as StoredTrace[]).map((trace) => trace.seq)).toEqual([1]);
+    expect({ next: last.headers['x-next-before'], link: last.headers.link }).toEqual({ next: undefined, link: undefined });
+  });
+});

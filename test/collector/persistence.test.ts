@@ -51,9 +51,12 @@ describe('persistence', () => {
       const trace = (await request(`${collector.url}/v1/traces/from-v1`)).json as StoredTrace;
       expect(trace).toMatchObject({ request_id: 'from-v1', routing_policy: 'round_robin', seq: 1 });
       // Migration 002 counted the existing record into total_requests.
-      expect((await request(`${collector.url}/v1/traces/stats`)).json).toMatchObject({ total_requests: 1, active_traces: 1 });
+      // Migration 005 counted it into retained_rows, and the store built its rollups at open.
+      expect((await request(`${collector.url}/v1/traces/stats`)).json).toMatchObject({
+        total_requests: 1, active_traces: 1, requests_per_node: { 'worker-0': 1 }, requests_per_status: { completed: 1 },
+      });
       const applied = collector.store.raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all();
-      expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view', '004_routing_decision']);
+      expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view', '004_routing_decision', '005_rollups']);
       const viewRow = collector.store.raw.prepare('SELECT request_id, timestamp FROM traces_view').get();
       expect(viewRow).toMatchObject({ request_id: 'from-v1' });
     } finally {
@@ -85,6 +88,41 @@ describe('persistence', () => {
     const { writeFileSync } = await import('node:fs');
     const dbPath = join(dir, 'not-a-db.db');
     writeFileSync(dbPath, 'this is not sqlite, just some text that is long enough to have a header '.repeat(10));
-    await expect(startCollector({ port: 0, dbPath })).rejects.toThrow(/cannot open .*not-a-db\.db as a SQLite database: file is not a database/);
+    await expect(startCollector({ port: 0, dbPath })).rejects.toThrow(/database .*not-a-db\.db is corrupt \(SQLITE_NOTADB\)\. Stop every process using it, move .*not-a-db\.db/);
+  });
+
+  it('rolls a failing migration back whole: the previous schema and its data stay as they were', async () => {
+    const dbPath = join(dir, 'failing-migration.db');
+    const raw = openDatabase(dbPath);
+    const old = new Kysely<unknown>({ dialect: new TransactionalSqliteDialect({ database: raw }) });
+    await migrate(old, '004_routing_decision');
+    raw.prepare(
+      `INSERT INTO traces (record_id, request_id, node_id, worker_url, routing_policy, status, timestamp_ms, received_ms)
+       VALUES ('r-1', 'kept', 'worker-0', 'http://127.0.0.1:30001', 'round_robin', 'completed', ?, ?)`,
+    ).run(Date.now(), Date.now());
+    // An index in the way makes 005 fail after it created rollups and dropped traces_node.
+    raw.exec('CREATE INDEX traces_node_seq ON traces (seq)');
+    await old.destroy();
+
+    await expect(startCollector({ port: 0, dbPath })).rejects.toThrow('database migration 005_rollups failed: index traces_node_seq already exists');
+
+    const check = new Database(dbPath, { readonly: true });
+    try {
+      expect({
+        migrations: check.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all(),
+        counters: check.prepare('SELECT name FROM counters ORDER BY name').pluck().all(),
+        indexes: check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'traces' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all(),
+        rollups: check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'rollups'").pluck().get(),
+        rows: check.prepare('SELECT request_id FROM traces').pluck().all(),
+      }).toEqual({
+        migrations: ['001_create_traces', '002_create_counters', '003_create_traces_view', '004_routing_decision'],
+        counters: ['dropped_records', 'total_requests'],
+        indexes: ['traces_node', 'traces_node_seq', 'traces_request_id', 'traces_timestamp'],
+        rollups: 0,
+        rows: ['kept'],
+      });
+    } finally {
+      check.close();
+    }
   });
 });

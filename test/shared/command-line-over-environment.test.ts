@@ -31,7 +31,7 @@ describe('where a flag value comes from', () => {
     const dir = tempDir();
     const collector = await spawnBinary('collector', ['--port', '0', '--db', join(dir, 'from-flag.db')], { ROUTETRACE_DB: join(dir, 'from-env.db') });
     const health = await request(`${collector.url}/health`);
-    expect(health.json).toEqual({ status: 'ok', version: '0.1.0', uptime_seconds: expect.any(Number), retained_traces: 0, total_requests: 0, database: join(dir, 'from-flag.db') });
+    expect(health.json).toEqual({ status: 'ok', version: '0.1.0', uptime_seconds: expect.any(Number), retained_traces: 0, total_requests: 0, database: join(dir, 'from-flag.db'), storage: { ok: true, problem: null, last_write: null } });
     collector.child.kill('SIGTERM');
     expect(await collector.exited).toBe(0);
   });

@@ -1,0 +1,224 @@
+import { Agent, request } from 'node:http';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { RoutingRecordInput } from '#shared/record.js';
+import { checkIntegrity, openDatabase } from '../../collector/store/database.js';
+import { median, type BenchContext, type Figure } from '../figure.js';
+import { SequentialClient } from '../http-client.js';
+import { startPinned, type Pinned } from '../processes.js';
+
+const NODES = 16;
+const FILL_SPAN_MS = 50 * 60 * 1000;
+
+/** A record of a 16-node cluster: 0.1% failures, cache-aware decisions, time-ordered ids. */
+function scaleRecord(run: string, i: number, timestamp: number): RoutingRecordInput {
+  const hit = i % 3 !== 0;
+  return {
+    // Zero-padded sequence: ids sort by time, as the proxy's time-ordered ids do.
+    record_id: `${run}-${String(i).padStart(10, '0')}`,
+    request_id: `req-${run}-${i}`,
+    node_id: `worker-${i % NODES}`,
+    worker_url: `http://10.0.0.${i % NODES}:30001`,
+    routing_policy: 'cache_aware',
+    status: i % 1000 === 7 ? 'failed' : 'completed',
+    timestamp,
+    duration_ms: 80 + ((i * 7919) % 900),
+    ttft_ms: 10 + ((i * 104729) % 120),
+    http_status: 200,
+    stream: i % 2 === 0,
+    method: 'POST',
+    path: '/generate',
+    model: 'llama-3-8b',
+    prompt_tokens: 400,
+    completion_tokens: 64,
+    cached_tokens: hit ? 320 : 0,
+    cache_hit: hit,
+    cache_hit_rate: hit ? 0.8 : 0,
+    queue_size: i % 7,
+    worker_load: i % 3,
+    prefix_match_rate: hit ? 0.8 : 0.1,
+    attempts: 1,
+    proxy_id: 'bench-proxy',
+    attribution: 'proxy',
+    decision: hit ? 'tree_match' : 'min_load',
+    candidate_loads: { [`worker-${i % NODES}`]: i % 5, [`worker-${(i + 1) % NODES}`]: (i + 2) % 5 },
+  };
+}
+
+/** Batches a proxy would have retried (a 503, or a reset keep-alive socket), counted per run. */
+export const retried = { count: 0, last: '' };
+
+function postOnce(agent: Agent, url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Posts a batch as the proxy's exporter does: a 503 or a reset socket is retried (and counted). */
+async function post(agent: Agent, url: string, body: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await postOnce(agent, url, body).catch((error: unknown) => String(error));
+    if (outcome === 200) return;
+    if (attempt === 5 || (typeof outcome === 'number' && outcome !== 503)) throw new Error(`ingest answered ${outcome}`);
+    retried.count += 1;
+    retried.last = String(outcome);
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+  }
+}
+
+/** Sends `count` records in batches of 1000, four batches in flight (four proxies). */
+async function ingest(url: string, run: string, count: number, firstMs: number, spanMs: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const batches = Math.ceil(count / 1000);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all([0, 1, 2, 3].map(async () => {
+    while (next < batches) {
+      const b = next++;
+      const records = Array.from({ length: Math.min(1000, count - b * 1000) }, (_, k) => {
+        const i = b * 1000 + k;
+        return scaleRecord(run, i, Math.floor(firstMs + (spanMs * i) / count));
+      });
+      await post(agent, `${url}/v1/traces`, JSON.stringify({ records, proxy_id: 'bench', dropped: 0 }));
+    }
+  }));
+  agent.destroy();
+  return performance.now() - started;
+}
+
+const size = (path: string): number => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** utime + stime of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The collector's own longest event-loop delay since the previous scrape (prom-client resets it per scrape). */
+async function eventLoopMaxMs(url: string): Promise<number> {
+  const text = await new Promise<string>((resolve, reject) => {
+    request(`${url}/metrics`, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve(body));
+    }).on('error', reject).end();
+  });
+  return Number(/^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? Number.NaN) * 1000;
+}
+
+async function p50(client: SequentialClient, samples: number, url: (i: number) => string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) times.push(await client.get(url(i)));
+  return median(times);
+}
+
+export interface ScaleOptions {
+  scales: number[];
+  /** A collector build to measure instead of this one (`dist/collector/main.js` of another checkout). */
+  collectorBin?: string;
+  label: string;
+}
+
+/**
+ * Issue 15's targets at each retained-row scale: fill (HTTP, batches of 1000), bytes per record,
+ * WAL, query p50s, then ingest with the cap trimming every batch while stats are polled, with
+ * the collector's longest event-loop stall and its CPU per record.
+ */
+export async function collectorScale(ctx: BenchContext, options: ScaleOptions): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const scale of options.scales) {
+    const group = `${options.label} at ${scale.toLocaleString('en')} rows`;
+    const dbPath = join(ctx.workDir, `scale-${options.label}-${scale}.db`);
+    const args = ['--port', '0', '--db', dbPath, '--max-trace-entries', String(scale), '--trace-ttl', '3600', '--retention-interval', '10'];
+    const collector: Pinned = await startPinned('collector', args, options.collectorBin);
+    retried.count = 0;
+    // The machine is shared: latency figures are only as good as the load they ran under.
+    figures.push({ group, name: 'machine load average (1 min) at the start', value: loadavg()[0] ?? Number.NaN, unit: 'runnable' });
+    try {
+      const fillStart = Date.now() - FILL_SPAN_MS;
+      ctx.log(`${group}: filling (${options.collectorBin ?? 'this build'})`);
+      const fillMs = await ingest(collector.url, `fill${scale}`, scale, fillStart, FILL_SPAN_MS).catch((error: unknown) => {
+        throw new Error(`fill failed: ${String(error)}; collector exit code ${collector.child.exitCode}, signal ${collector.child.signalCode}`);
+      });
+      // The reader thread checkpoints every second: after two, the database file holds every row.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      figures.push(
+        { group, name: 'fill time (HTTP ingest, batches of 1000)', value: fillMs / 1000, unit: 's' },
+        { group, name: 'bytes per retained record (database file, with indexes and rollups)', value: size(dbPath) / scale, unit: 'B' },
+        { group, name: 'WAL after the fill', value: size(`${dbPath}-wal`) / 1024 / 1024, unit: 'MiB' },
+      );
+
+      const client = new SequentialClient();
+      const base = collector.url;
+      const samples = ctx.quick ? 10 : 30;
+      const stats = await p50(client, samples, () => `${base}/v1/traces/stats`);
+      const statsWindow = await p50(client, samples, () => `${base}/v1/traces/stats?window=300`);
+      const series = await p50(client, samples, () => `${base}/v1/traces/timeseries?window=3600&step=60`);
+      const pick = (i: number): number => Math.floor(((i * 7919) % 997) / 997 * scale);
+      const lookup = await p50(client, samples * 3, (i) => `${base}/v1/traces/req-fill${scale}-${pick(i)}`);
+      const page = await p50(client, samples * 3, (i) => `${base}/v1/traces?limit=100&before=${Math.max(2, pick(i))}`);
+      const deepPage = await p50(client, samples, () => `${base}/v1/traces?limit=100&before=${Math.floor(scale * 0.05) + 2}`);
+      const nodePage = await p50(client, samples * 3, (i) => `${base}/v1/traces?limit=100&node_id=worker-${i % NODES}&before=${Math.max(2, pick(i))}`);
+      const failedPage = await p50(client, samples, () => `${base}/v1/traces?limit=100&status=failed`);
+      figures.push(
+        { group, name: 'GET /v1/traces/stats (p50)', value: stats, unit: 'ms', target: { op: '<=', value: 20 } },
+        { group, name: 'GET /v1/traces/stats?window=300 (p50)', value: statsWindow, unit: 'ms', target: { op: '<=', value: 20 } },
+        { group, name: 'GET /v1/traces/timeseries?window=3600&step=60 (p50)', value: series, unit: 'ms', target: { op: '<=', value: 20 } },
+        { group, name: 'GET /v1/traces/{request_id} (p50)', value: lookup, unit: 'ms', target: { op: '<=', value: 2 } },
+        { group, name: 'page of 100, before=<random seq> (p50)', value: page, unit: 'ms', target: { op: '<=', value: 5 } },
+        { group, name: 'page of 100, before= deep in history (p50)', value: deepPage, unit: 'ms', target: { op: '<=', value: 5 } },
+        { group, name: 'page of 100, node_id= and before= (p50)', value: nodePage, unit: 'ms', target: { op: '<=', value: 5 } },
+        { group, name: 'page of 100, status=failed at 0.1% failures (p50)', value: failedPage, unit: 'ms', target: { op: '<=', value: 5 } },
+      );
+
+      // Ingest past the cap (every batch makes retention trim), with a stats call every 100 ms.
+      const records = ctx.quick ? 50_000 : 200_000;
+      await eventLoopMaxMs(base);
+      const cpuBefore = cpuMs(collector.child.pid);
+      let polling = true;
+      const poller = (async () => {
+        const statsClient = new SequentialClient();
+        while (polling) {
+          await statsClient.get(`${base}/v1/traces/stats`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        statsClient.close();
+      })();
+      const ingestMs = await ingest(base, `live${scale}`, records, Date.now() - 1000, 1000);
+      polling = false;
+      await poller;
+      const cpu = cpuMs(collector.child.pid) - cpuBefore;
+      const stall = await eventLoopMaxMs(base);
+      client.close();
+      figures.push(
+        { group, name: 'batches retried by the client during fill and ingest (503 or reset socket)', value: retried.count, unit: 'batches', note: retried.last },
+        { group, name: 'HTTP ingest past the cap, stats polled (batches of 1000)', value: records / (ingestMs / 1000), unit: 'records/s', target: { op: '>=', value: 100_000 } },
+        { group, name: 'collector CPU per 1000 records during it', value: (cpu / records) * 1000, unit: 'ms' },
+        { group, name: 'longest collector event-loop stall during it', value: stall, unit: 'ms', target: { op: '<=', value: 20 } },
+        { group, name: 'WAL after it', value: size(`${dbPath}-wal`) / 1024 / 1024, unit: 'MiB' },
+      );
+    } finally {
+      await collector.stop();
+    }
+    // What the start-up integrity check costs at this size (the collector runs it on every start).
+    const db = openDatabase(dbPath);
+    const checkStarted = performance.now();
+    checkIntegrity(db, dbPath);
+    figures.push({ group, name: 'PRAGMA quick_check at start', value: (performance.now() - checkStarted) / 1000, unit: 's' });
+    db.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+  }
+  return figures;
+}

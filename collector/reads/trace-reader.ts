@@ -1,0 +1,58 @@
+import type { StoredTrace, Timeseries, TraceStats } from '#shared/api-types.js';
+import type { SqliteDatabase } from '../store/database.js';
+import { listTraces, tracesByRequestId, type TraceFilter } from './list-query.js';
+import { SqlRunner } from './sql-runner.js';
+import { computeStats, type StatsOptions } from './stats-query.js';
+import { computeTimeseries, type TimeseriesOptions } from './timeseries-query.js';
+
+/** Every read the HTTP API makes, as one interface: served by a reader thread (read-pool.ts). */
+export interface TraceReads {
+  list(filter: TraceFilter): Promise<StoredTrace[]>;
+  byRequestId(requestId: string, limit?: number): Promise<StoredTrace[]>;
+  stats(options: StatsOptions): Promise<TraceStats>;
+  timeseries(options: TimeseriesOptions): Promise<Timeseries>;
+}
+
+/** The same reads, synchronous, over one connection: what the reader thread runs. */
+export class TraceReader {
+  readonly #sql: SqlRunner;
+
+  constructor(db: SqliteDatabase) {
+    this.#sql = new SqlRunner(db);
+  }
+
+  list(filter: TraceFilter): StoredTrace[] {
+    return listTraces(this.#sql, filter);
+  }
+
+  byRequestId(requestId: string, limit?: number): StoredTrace[] {
+    return tracesByRequestId(this.#sql, requestId, limit);
+  }
+
+  stats(options: StatsOptions): TraceStats {
+    return computeStats(this.#sql, options);
+  }
+
+  timeseries(options: TimeseriesOptions): Timeseries {
+    return computeTimeseries(this.#sql, options);
+  }
+}
+
+export type ReadMethod = 'list' | 'byRequestId' | 'stats' | 'timeseries';
+
+/** Calls one reader method by name with arguments that crossed a thread boundary. */
+export function dispatchRead(reader: TraceReader, method: ReadMethod, args: unknown[]): unknown {
+  switch (method) {
+    case 'list':
+      return reader.list(args[0] as TraceFilter);
+    case 'byRequestId':
+      return reader.byRequestId(String(args[0]), args[1] as number | undefined);
+    case 'stats':
+      return reader.stats(args[0] as StatsOptions);
+    case 'timeseries':
+      return reader.timeseries(args[0] as TimeseriesOptions);
+    default:
+      method satisfies never;
+      throw new Error(`unknown read ${String(method)}`);
+  }
+}
