@@ -7,6 +7,7 @@ import { createCollectorApp } from './app.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
 import { CollectorMetrics } from './metrics.js';
 import { RetentionJob } from './retention-job.js';
+import { STREAM_DEFAULTS, StreamHub } from './stream/stream-hub.js';
 import { TraceStore } from './store/trace-store.js';
 
 export interface CollectorOptions {
@@ -28,6 +29,12 @@ export interface CollectorOptions {
   ingestToken?: string;
   /** Largest ingest body in bytes. Default: 10 MiB. */
   maxBodyBytes?: number;
+  /** Concurrent live-tail (SSE) streams; one more gets 503 too_many_streams. Default: 64. */
+  maxStreams?: number;
+  /** Seconds between heartbeat comments on a live-tail stream. Default: 15. */
+  streamHeartbeatSeconds?: number;
+  /** Bytes a live-tail client may leave unread before it is disconnected. Default: 1 MiB. */
+  streamBufferBytes?: number;
   /** Default: a silent logger. */
   logger?: Logger;
 }
@@ -41,6 +48,9 @@ export const COLLECTOR_DEFAULTS = {
   retentionIntervalSeconds: 10,
   retentionBatchSize: 2000,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxStreams: STREAM_DEFAULTS.maxStreams,
+  streamHeartbeatSeconds: STREAM_DEFAULTS.heartbeatMs / 1000,
+  streamBufferBytes: STREAM_DEFAULTS.maxBufferedBytes,
 } as const;
 
 export interface RunningCollector {
@@ -74,6 +84,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     },
   });
 
+  const streams = new StreamHub(
+    store,
+    { ...STREAM_DEFAULTS, maxStreams: config.maxStreams, heartbeatMs: config.streamHeartbeatSeconds * 1000, maxBufferedBytes: config.streamBufferBytes },
+    metrics.registry,
+  );
   const app = createCollectorApp({
     store,
     metrics,
@@ -82,6 +97,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     maxBodyBytes: config.maxBodyBytes,
     onCapExceeded: () => retention.requestSweep(),
     startedMs,
+    streams,
   });
   const server = createServer(app);
   let address: AddressInfo;
@@ -99,6 +115,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await retention.stop();
+      streams.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), 5000);

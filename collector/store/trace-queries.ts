@@ -13,6 +13,8 @@ export interface TraceFilter {
   status?: string;
   routingPolicy?: string;
   requestId?: string;
+  /** The routing policy's branch (`decision` field). */
+  decision?: string;
   /** Inclusive lower bound on the routing timestamp, epoch ms. */
   sinceMs?: number;
   /** Exclusive upper bound on the routing timestamp, epoch ms. */
@@ -35,6 +37,7 @@ export class TraceQueries {
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
     if (filter.routingPolicy !== undefined) query = query.where('routing_policy', '=', filter.routingPolicy);
     if (filter.requestId !== undefined) query = query.where('request_id', '=', filter.requestId);
+    if (filter.decision !== undefined) query = query.where('decision', '=', filter.decision);
     if (filter.sinceMs !== undefined) query = query.where('timestamp_ms', '>=', filter.sinceMs);
     if (filter.untilMs !== undefined) query = query.where('timestamp_ms', '<', filter.untilMs);
     const rows = await query.orderBy('seq', 'desc').limit(filter.limit).execute();
