@@ -17,6 +17,8 @@ export interface ChartSpec {
   /** Fixed y range, e.g. [0, 100] for percentages. */
   yRange?: [number, number];
   format: (value: number | null) => string;
+  /** Shown instead of the chart when no series has data. Default: "No records in this window." */
+  emptyText?: string;
 }
 
 const HEIGHT = 220;
@@ -24,6 +26,17 @@ const HEIGHT = 220;
 function alpha(hex: string, a: number): string {
   const n = Number.parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+}
+
+/** Tick labels in 24-hour local time: seconds only when ticks are under a minute apart, the date only past a day. */
+function timeTicks(_u: uPlot, splits: number[]): string[] {
+  const gap = splits.length > 1 ? (splits[1] ?? 0) - (splits[0] ?? 0) : 60;
+  const span = (splits.at(-1) ?? 0) - (splits[0] ?? 0);
+  return splits.map((seconds) => {
+    const date = new Date(seconds * 1000);
+    const clock = date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: gap < 60 ? '2-digit' : undefined, hour12: false });
+    return span >= 86_400 ? `${date.toLocaleDateString('en-GB', { day: '2-digit', month: 'short' })} ${clock}` : clock;
+  });
 }
 
 /** Cumulative sums, series by series: what a stacked area draws. */
@@ -62,7 +75,7 @@ export class Chart {
     this.#container.dataset.points = String(points);
     if (spec.series.length === 0) {
       this.#destroy();
-      this.#container.replaceChildren(Object.assign(document.createElement('p'), { className: 'empty', textContent: 'No records in this window.' }));
+      this.#container.replaceChildren(Object.assign(document.createElement('p'), { className: 'empty', textContent: spec.emptyText ?? 'No records in this window.' }));
       return;
     }
     const raw = spec.series.map((s) => s.values);
@@ -83,8 +96,8 @@ export class Chart {
       height: HEIGHT,
       scales: { x: { time: true }, y: spec.yRange === undefined ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } : { range: spec.yRange } },
       axes: [
-        { label: 'time (local)', labelSize: 18, stroke: '#333', grid: { stroke: '#eee' } },
-        { label: spec.yLabel, labelSize: 18, size: 56, stroke: '#333', grid: { stroke: '#eee' }, values: (_u, splits) => splits.map((v) => spec.format(v)) },
+        { label: 'time (local)', labelSize: 18, space: 60, values: timeTicks, stroke: '#333', grid: { stroke: '#eee' } },
+        { label: spec.yLabel, labelSize: 18, size: 66, stroke: '#333', grid: { stroke: '#eee' }, values: (_u, splits) => splits.map((v) => spec.format(v)) },
       ],
       series: [
         { label: 'time' },

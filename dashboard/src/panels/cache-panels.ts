@@ -15,7 +15,7 @@ export class CacheHitPanel {
 
   update(data: PanelData): void {
     this.#chart.render({
-      yLabel: 'cache hit (% of prompt tokens)',
+      yLabel: 'cache hit (%)',
       timestamps: data.series.timestamps,
       yRange: [0, 100],
       format: percentLabel,
@@ -43,7 +43,7 @@ export class DecisionQualityPanel {
   update(data: PanelData): void {
     const nodes = nodesInSeries(data);
     this.#chart.render({
-      yLabel: 'predicted vs real (%)',
+      yLabel: 'match / hit (%)',
       timestamps: data.series.timestamps,
       yRange: [0, 100],
       format: percentLabel,

@@ -22,10 +22,11 @@ export class DecisionsPanel {
     }
     const names = [...totals.keys()].sort();
     this.#chart.render({
-      yLabel: `decisions per ${data.series.step} s`,
+      yLabel: `decisions / ${data.series.step} s`,
       timestamps: data.series.timestamps,
       stacked: true,
       format: (v) => int(v),
+      emptyText: 'No record in this window carries a decision (routetrace\'s own policies fill it; a router in front does not say why).',
       // Decisions take the palette from its far end, so they do not read as workers.
       series: names.map((name, i) => ({ label: name, colour: colour(5 - (i % 6)), values: totals.get(name) ?? [] })),
     });

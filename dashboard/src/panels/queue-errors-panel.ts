@@ -19,13 +19,13 @@ export class QueueErrorsPanel {
     const nodes = nodesInSeries(data);
     const of = (node: string) => data.series.nodes[node];
     this.#queue.render({
-      yLabel: 'queue at routing (requests)',
+      yLabel: 'queue (requests)',
       timestamps: data.series.timestamps,
       format: (v) => (v === null ? '–' : v.toFixed(v < 10 ? 1 : 0)),
       series: nodes.map((node) => ({ label: node, colour: workerColour(data, node), dash: workerDash(data, node), values: of(node)?.avg_queue_size ?? [] })),
     });
     this.#errors.render({
-      yLabel: `per ${data.series.step} s (records)`,
+      yLabel: `records / ${data.series.step} s`,
       timestamps: data.series.timestamps,
       format: (v) => int(v),
       series: nodes.flatMap((node) => [

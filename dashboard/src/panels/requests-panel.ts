@@ -15,7 +15,7 @@ export class RequestsPanel {
   update(data: PanelData): void {
     const nodes = nodesInSeries(data);
     this.#chart.render({
-      yLabel: `requests per ${data.series.step} s`,
+      yLabel: `requests / ${data.series.step} s`,
       timestamps: data.series.timestamps,
       stacked: true,
       format: (v) => int(v),
