@@ -5,7 +5,9 @@ import type { StoredTrace } from '#shared/api-types.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
+import { spawnBinary } from '../helpers/processes.js';
 import { startStack, waitFor } from '../helpers/stack.js';
+import { tempDir } from '../helpers/temp.js';
 import { SseStream } from './sse-client.js';
 import { sendTraffic } from './traffic.js';
 
@@ -142,6 +144,15 @@ describe('GET /v1/traces/stream (live tail over SSE)', () => {
     await waitFor(async () => (await metric(collector, 'routetrace_collector_streams_open')) === 1, 5000, 'the closed stream to be released');
     const third = await openLive(`${collector.url}/v1/traces/stream`);
     expect(third.status).toBe(200);
+  });
+
+  it('routetrace-collector --max-streams 1 (the flag) refuses the second stream', async () => {
+    const collector = await spawnBinary('collector', ['--port', '0', '--db', `${tempDir()}/flag.db`, '--max-streams', '1']);
+    const first = await openLive(`${collector.url}/v1/traces/stream`);
+    const refused = await request(`${collector.url}/v1/traces/stream`);
+    expect(refused.json).toEqual({ error: { code: 'too_many_streams', message: 'at most 1 live-tail streams may be open (--max-streams); retry later' } });
+    expect(refused.status).toBe(503);
+    first.close();
   });
 
   it('writes heartbeat comments on an idle stream', async () => {
