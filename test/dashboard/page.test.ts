@@ -39,11 +39,11 @@ describe('dashboard page in Chromium against a simulator-fed stack', () => {
   it('loads with zero console errors and every panel draws data', async () => {
     const { page, errors } = await openPage(context, dashboard);
     for (const selector of ['#panel-requests', '#panel-cache', '#panel-quality', '#panel-latency', '#panel-decisions']) {
-      const points = await page.$eval(`${selector} .chart`, (chart) => Number((chart as HTMLElement).dataset.points));
+      const points = Number(await page.getAttribute(`${selector} .chart`, 'data-points'));
       expect(points, selector).toBeGreaterThan(0);
       expect(await page.$$(`${selector} .chart canvas`), selector).toHaveLength(1);
     }
-    const queueCharts = await page.$$eval('#panel-queue .chart', (charts) => charts.map((chart) => Number((chart as HTMLElement).dataset.points)));
+    const queueCharts = await page.$$eval('#panel-queue .chart', (charts) => charts.map((chart) => Number(chart.getAttribute('data-points'))));
     expect(queueCharts).toHaveLength(2);
     expect(queueCharts.every((points) => points > 0)).toBe(true);
     // Panel 1's share table: one row per worker, shares adding up to 100 %.
@@ -70,7 +70,7 @@ describe('dashboard page in Chromium against a simulator-fed stack', () => {
     await page.waitForURL(/node_id=worker-1/);
     await page.waitForSelector('.table-status:has-text("records")');
     const expected = await list('?limit=50&node_id=worker-1');
-    await page.waitForFunction((count) => document.querySelectorAll('table.records tbody tr').length === count, expected.length);
+    await page.waitForFunction(`document.querySelectorAll('table.records tbody tr').length === ${expected.length}`);
     expect(await page.$$eval('table.records tbody tr', (rows) => rows.map((row) => Number(row.getAttribute('data-seq'))))).toEqual(expected.map((trace) => trace.seq));
 
     // The request-id search: an id served by worker-1, typed and submitted with Enter.
@@ -78,7 +78,7 @@ describe('dashboard page in Chromium against a simulator-fed stack', () => {
     await page.fill('input[name="request_id"]', wanted);
     await page.press('input[name="request_id"]', 'Enter');
     await page.waitForURL((url) => url.searchParams.get('request_id') === wanted);
-    await page.waitForFunction((id) => [...document.querySelectorAll('table.records tbody tr')].every((row) => row.getAttribute('data-request-id') === id), wanted);
+    await page.waitForFunction(`[...document.querySelectorAll('table.records tbody tr')].every((row) => row.getAttribute('data-request-id') === ${JSON.stringify(wanted)})`);
     const url = page.url();
     expect(new URL(url).searchParams.get('node_id')).toBe('worker-1');
 
@@ -102,7 +102,7 @@ describe('dashboard page in Chromium against a simulator-fed stack', () => {
     await page.keyboard.press('ArrowDown');
     await page.waitForURL(/status=failed/);
     const expected = await list('?limit=50&status=failed');
-    await page.waitForFunction((count) => document.querySelectorAll('table.records tbody tr').length === count, expected.length);
+    await page.waitForFunction(`document.querySelectorAll('table.records tbody tr').length === ${expected.length}`);
     expect(await page.$$eval('table.records tbody tr td:nth-child(4)', (cells) => [...new Set(cells.map((cell) => cell.textContent))])).toEqual(['failed']);
     expect(errors).toEqual([]);
     await page.close();
@@ -113,7 +113,7 @@ describe('dashboard page in Chromium against a simulator-fed stack', () => {
     const all = await list('?limit=10000');
     expect(all.length).toBeGreaterThan(50);
     await page.click('button.older');
-    await page.waitForFunction((seq) => document.querySelector('table.records tbody tr')?.getAttribute('data-seq') === String(seq), all[50]?.seq);
+    await page.waitForFunction(`document.querySelector('table.records tbody tr')?.getAttribute('data-seq') === '${all[50]?.seq}'`);
     expect(await page.$$eval('table.records tbody tr', (rows) => rows.map((row) => Number(row.getAttribute('data-seq'))))).toEqual(all.slice(50, 100).map((trace) => trace.seq));
     expect(errors).toEqual([]);
     await page.close();
@@ -153,7 +153,7 @@ describe('dashboard page in Chromium against a simulator-fed stack', () => {
 
   it('fits a phone-width screen without horizontal scrolling of the page', async () => {
     const { page, errors } = await openPage(context, dashboard, { width: 390, height: 844 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(errors).toEqual([]);
     await page.close();
   });
