@@ -84,7 +84,15 @@ export class StreamHub {
 
   #publish(traces: readonly StoredTrace[]): void {
     const events = traces.map(toStreamEvent);
-    for (const client of this.#clients) client.push(events);
+    for (const client of this.#clients) {
+      // This runs inside the ingest request after its commit: a failing stream must not turn a
+      // stored batch into an error answer (the proxy would resend it). It loses its stream instead.
+      try {
+        client.push(events);
+      } catch {
+        this.#remove(client);
+      }
+    }
   }
 
   #remove(client: StreamClient): void {

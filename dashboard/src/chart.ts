@@ -96,7 +96,7 @@ export class Chart {
       height: HEIGHT,
       scales: { x: { time: true }, y: spec.yRange === undefined ? { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } : { range: spec.yRange } },
       axes: [
-        { label: 'time (local)', labelSize: 18, space: 60, values: timeTicks, stroke: '#333', grid: { stroke: '#eee' } },
+        { label: 'time (local)', labelSize: 18, space: 45, values: timeTicks, stroke: '#333', grid: { stroke: '#eee' } },
         { label: spec.yLabel, labelSize: 18, size: 66, stroke: '#333', grid: { stroke: '#eee' }, values: (_u, splits) => splits.map((v) => spec.format(v)) },
       ],
       series: [
