@@ -10,17 +10,11 @@ import type { PanelData } from './panels/panel-data.js';
 import { QueueErrorsPanel } from './panels/queue-errors-panel.js';
 import { RequestsPanel } from './panels/requests-panel.js';
 import { RequestTable } from './request-table.js';
+import { stepFor } from './time-steps.js';
 import { FILTER_NAMES, isoToLocalInput, localInputToIso, readState, writeState, type ViewState } from './url-state.js';
 
 /** Panels re-read the time series and stats this often while auto-refresh is on. */
 const REFRESH_MS = 5000;
-/** Steps a window is cut into: about 60 to 120 buckets per chart. */
-const STEPS = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
-
-function stepFor(windowSeconds: number): number {
-  return STEPS.find((step) => windowSeconds / step <= 120) ?? 86_400;
-}
-
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
   if (element === null) throw new Error(`dashboard: #${id} is missing from index.html`);
