@@ -66,7 +66,9 @@ export class StreamClient {
       'x-accel-buffering': 'no',
     });
     this.#res.write(': routetrace live tail\nretry: 2000\n\n');
-    this.#heartbeat = setInterval(() => this.#write(': heartbeat\n\n'), this.#settings.heartbeatMs);
+    this.#heartbeat = setInterval(() => {
+      if (!this.#isSlow()) this.#write(': heartbeat\n\n');
+    }, this.#settings.heartbeatMs);
     if (this.#settings.afterSeq === undefined) {
       this.#live = true;
       return;
@@ -78,6 +80,9 @@ export class StreamClient {
   /** A committed batch (ascending seq), from the hub. */
   push(events: readonly StreamEvent[]): void {
     if (this.#closed) return;
+    // Judged before writing: one large batch may sit in the buffer for a moment even for a
+    // healthy client; a client still holding more than the bound when the next batch comes is slow.
+    if (this.#isSlow()) return;
     for (const event of events) {
       if (!matchesFilter(event.trace, this.#settings.filter)) continue;
       if (!this.#live) {
@@ -90,7 +95,6 @@ export class StreamClient {
       }
       this.#send(event);
     }
-    this.#checkBuffer();
   }
 
   close(): void {
@@ -120,7 +124,6 @@ export class StreamClient {
       const pending = this.#pending;
       this.#pending = [];
       for (const event of pending) this.#send(event);
-      this.#checkBuffer();
       return;
     }
   }
@@ -135,12 +138,17 @@ export class StreamClient {
     if (!this.#closed && !this.#res.destroyed) this.#res.write(text);
   }
 
-  /** A client that does not read fills its response buffer; past the bound it is cut off, so ingest never waits. */
-  #checkBuffer(): void {
-    if (this.#closed || !this.#live || this.#res.writableLength <= this.#settings.maxBufferedBytes) return;
+  /**
+   * A client that does not read leaves its events queued; past the bound it is cut off (it can
+   * resume with Last-Event-ID), so ingest never waits and memory stays bounded (the bound plus
+   * one batch). Replay is exempt: it waits for 'drain' instead.
+   */
+  #isSlow(): boolean {
+    if (!this.#live || this.#res.writableLength <= this.#settings.maxBufferedBytes) return false;
     this.#settings.onSlow();
     this.#closed = true;
     clearInterval(this.#heartbeat);
     this.#res.destroy();
+    return true;
   }
 }

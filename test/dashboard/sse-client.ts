@@ -22,14 +22,12 @@ export class SseStream extends EventEmitter {
   /** True when the server ended the response properly (not a dropped connection). */
   completed = false;
   #req: ClientRequest | undefined;
-  #res: IncomingMessage | undefined;
   #buffer = '';
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
     const stream = new SseStream();
     const response = new Promise<void>((resolve, reject) => {
       const req = httpRequest(url, { headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
-        stream.#res = res;
         stream.status = res.statusCode ?? 0;
         stream.headers = res.headers;
         res.setEncoding('utf8');
@@ -71,15 +69,6 @@ export class SseStream extends EventEmitter {
 
   async endedPromise(): Promise<void> {
     if (!this.ended) await once(this, 'ended');
-  }
-
-  /** Stops reading: the server's writes pile up in the socket buffers, then in its own. */
-  pause(): void {
-    this.#res?.pause();
-  }
-
-  resume(): void {
-    this.#res?.resume();
   }
 
   close(): void {

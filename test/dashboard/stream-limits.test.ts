@@ -52,7 +52,7 @@ describe('GET /v1/traces/stream: limits, heartbeats, slow clients, shutdown', ()
     const cut = 'routetrace_collector_streams_refused_or_cut_total{reason="slow_client"}';
     let batches = 0;
     while ((await metric(collector, cut)) === 0) {
-      expect(batches, 'batches sent before the slow client was cut off').toBeLessThan(60);
+      expect(batches, 'batches sent before the slow client was cut off').toBeLessThan(100);
       await ingest(collector, Array.from({ length: 200 }, () => makeRecord({ error: 'x'.repeat(2000) })));
       batches += 1;
     }
@@ -61,6 +61,18 @@ describe('GET /v1/traces/stream: limits, heartbeats, slow clients, shutdown', ()
     await ingest(collector, [makeRecord()]);
     expect((await stored(collector)).length).toBe(batches * 200 + 1);
     socket.destroy();
+  });
+
+  it('keeps a client that reads, even when one batch is larger than the buffer bound', async () => {
+    const collector = await startTestCollector({ streamBufferBytes: 64 * 1024 });
+    const stream = await openLive(`${collector.url}/v1/traces/stream`);
+    // ~460 KB of events per batch: more than the bound sits queued right after the write.
+    for (let batch = 1; batch <= 3; batch++) {
+      await ingest(collector, Array.from({ length: 200 }, () => makeRecord({ error: 'x'.repeat(2000) })));
+      await stream.until((s) => s.events.length === batch * 200, `batch ${batch}`);
+    }
+    expect(await metric(collector, 'routetrace_collector_streams_refused_or_cut_total{reason="slow_client"}')).toBe(0);
+    expect(await metric(collector, 'routetrace_collector_streams_open')).toBe(1);
   });
 
   it('ends open streams cleanly when the collector closes (not by cutting the connection after the grace period)', async () => {

@@ -41,19 +41,4 @@ describe('GET /v1/traces/stream: resuming without gap or repeat', () => {
     expect(seqs).toEqual((await stored(collector)).map((trace) => trace.seq));
     expect(new Set(seqs).size).toBe(1601);
   });
-
-  it('paces the replay to a paused reader (more than the 1 MiB live buffer bound, not cut off) and then delivers the live records too', async () => {
-    const collector = await startTestCollector();
-    // One replay page of ~2.3 MB: the collector holds it for the paused client and waits for
-    // 'drain' (measured: 2.36 MB left queued in the response) instead of disconnecting it.
-    const big = { error: 'e'.repeat(2000), path: `/${'p'.repeat(2000)}`, model: 'm'.repeat(256) };
-    for (let batch = 0; batch < 4; batch++) await ingest(collector, Array.from({ length: 120 }, () => makeRecord(big)));
-    const stream = await SseStream.open(`${collector.url}/v1/traces/stream?after=0`);
-    stream.pause();
-    // Stored after the replay query: only the live subscription can deliver these.
-    await ingest(collector, [makeRecord(), makeRecord(), makeRecord()]);
-    stream.resume();
-    await stream.until((s) => s.events.length >= 483, 'the 480 replayed and 3 live records');
-    expect(stream.events.map((event) => Number(event.id))).toEqual((await stored(collector)).map((trace) => trace.seq));
-  });
 });
