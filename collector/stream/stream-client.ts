@@ -28,6 +28,17 @@ export function toStreamEvent(trace: StoredTrace): StreamEvent {
   return { trace, text: `id: ${trace.seq}\ndata: ${JSON.stringify(trace)}\n\n` };
 }
 
+/** Waits for 'drain' or 'close', removing both listeners after (a long replay waits once per page). */
+async function drainedOrClosed(res: ServerResponse): Promise<void> {
+  const controller = new AbortController();
+  const wait = (event: string): Promise<unknown> => once(res, event, { signal: controller.signal }).catch(() => undefined);
+  try {
+    await Promise.race([wait('drain'), wait('close')]);
+  } finally {
+    controller.abort();
+  }
+}
+
 /**
  * One live-tail connection. It subscribes BEFORE it replays, so a record committed at any point
  * is either seen by a replay query (committed before it ran: better-sqlite3 is synchronous, so a
@@ -111,7 +122,7 @@ export class StreamClient {
       for (const trace of page) this.#send(toStreamEvent(trace));
       // Replay is paced by the client: wait for the socket to drain before reading the next page.
       if (this.#res.writableLength > 0 && this.#res.writableNeedDrain && !this.#closed) {
-        await Promise.race([once(this.#res, 'drain'), once(this.#res, 'close')]);
+        await drainedOrClosed(this.#res);
       }
       if (page.length === this.#settings.replayPageSize) continue;
       if (this.#pendingOverflowed) {
