@@ -13,6 +13,7 @@ COPY proxy proxy
 COPY all-in-one all-in-one
 COPY sim sim
 COPY demo demo
+COPY dashboard dashboard
 RUN npm ci && npm prune --omit=dev
 
 FROM node:24.21-bookworm-slim

@@ -6,9 +6,12 @@ import { jsonBody } from './http/json-body.js';
 import type { CollectorMetrics } from './metrics.js';
 import { healthRoute } from './routes/health.js';
 import { ingestRoute } from './routes/ingest.js';
+import { DASHBOARD_PATH, dashboardRoute } from './routes/dashboard.js';
 import { metricsRoute } from './routes/metrics.js';
 import { statsRoute } from './routes/stats.js';
+import { streamRoute } from './routes/stream.js';
 import { timeseriesRoute } from './routes/timeseries.js';
+import type { StreamHub } from './stream/stream-hub.js';
 import { listRoute, lookupRoute } from './routes/traces.js';
 import type { TraceStore } from './store/trace-store.js';
 
@@ -21,6 +24,7 @@ export interface CollectorAppDeps {
   onCapExceeded: () => void;
   startedMs: number;
   maxClockSkewSeconds: number;
+  streams: StreamHub;
 }
 
 /** Routes under `/v1/traces` and, for the seed's older clients, the same under `/traces`. */
@@ -50,6 +54,8 @@ export function createCollectorApp(deps: CollectorAppDeps): Express {
     app.all(`${prefix}/stats`, methodNotAllowed(['GET']));
     app.get(`${prefix}/timeseries`, timeseriesRoute(deps.store));
     app.all(`${prefix}/timeseries`, methodNotAllowed(['GET']));
+    app.get(`${prefix}/stream`, streamRoute(deps.streams));
+    app.all(`${prefix}/stream`, methodNotAllowed(['GET']));
     app.get(prefix, listRoute(deps.store));
     app.post(prefix, ...ingest);
     app.all(prefix, methodNotAllowed(['GET', 'POST']));
@@ -58,6 +64,8 @@ export function createCollectorApp(deps: CollectorAppDeps): Express {
   }
   app.get('/health', healthRoute(deps.store, deps.startedMs));
   app.get('/metrics', metricsRoute(deps.metrics.registry));
+  app.use(DASHBOARD_PATH, dashboardRoute());
+  app.get('/', (_req, res) => res.redirect(302, `${DASHBOARD_PATH}/`));
   app.use(routeNotFound());
   app.use(errorHandler(deps.logger));
   return app;

@@ -7,6 +7,7 @@ import { createCollectorApp } from './app.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
 import { CollectorMetrics } from './metrics.js';
 import { RetentionJob } from './retention-job.js';
+import { STREAM_DEFAULTS, StreamHub } from './stream/stream-hub.js';
 import { TraceStore } from './store/trace-store.js';
 
 export interface CollectorOptions {
@@ -33,6 +34,12 @@ export interface CollectorOptions {
   maxBodyBytes?: number;
   /** Records routed more than this many seconds in the collector's future are refused. Default: 300. */
   maxClockSkewSeconds?: number;
+  /** Concurrent live-tail (SSE) streams; one more gets 503 too_many_streams. Default: 64. */
+  maxStreams?: number;
+  /** Seconds between heartbeat comments on a live-tail stream. Default: 15. */
+  streamHeartbeatSeconds?: number;
+  /** Bytes a live-tail client may leave unread before it is disconnected. Default: 1 MiB. */
+  streamBufferBytes?: number;
   /** Default: a silent logger. */
   logger?: Logger;
 }
@@ -47,6 +54,9 @@ export const COLLECTOR_DEFAULTS = {
   retentionBatchSize: 2000,
   maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
   maxClockSkewSeconds: 300,
+  maxStreams: STREAM_DEFAULTS.maxStreams,
+  streamHeartbeatSeconds: STREAM_DEFAULTS.heartbeatMs / 1000,
+  streamBufferBytes: STREAM_DEFAULTS.maxBufferedBytes,
 } as const;
 
 export interface RunningCollector {
@@ -81,6 +91,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     },
   });
 
+  const streams = new StreamHub(
+    store,
+    { ...STREAM_DEFAULTS, maxStreams: config.maxStreams, heartbeatMs: config.streamHeartbeatSeconds * 1000, maxBufferedBytes: config.streamBufferBytes },
+    metrics.registry,
+  );
   const app = createCollectorApp({
     store,
     metrics,
@@ -90,6 +105,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     onCapExceeded: () => retention.requestSweep(),
     startedMs,
     maxClockSkewSeconds: config.maxClockSkewSeconds,
+    streams,
   });
   const server = createServer(app);
   let address: AddressInfo;
@@ -107,6 +123,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await retention.stop();
+      streams.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const grace = setTimeout(() => server.closeAllConnections(), 5000);

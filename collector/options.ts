@@ -11,6 +11,7 @@ export const COLLECTOR_FLAGS: readonly FlagSpec[] = [
   { name: 'retention-interval', kind: 'integer', env: 'ROUTETRACE_RETENTION_INTERVAL', default: COLLECTOR_DEFAULTS.retentionIntervalSeconds, min: 1, max: 86_400, placeholder: 'SECONDS', description: 'Seconds between retention sweeps.' },
   { name: 'max-clock-skew', kind: 'integer', env: 'ROUTETRACE_MAX_CLOCK_SKEW', default: COLLECTOR_DEFAULTS.maxClockSkewSeconds, min: 0, max: 86_400, placeholder: 'SECONDS', description: 'Refuse records routed more than this many seconds in the future (a skewed clock; they would never expire).' },
   { name: 'ingest-token', kind: 'string', env: 'ROUTETRACE_INGEST_TOKEN', placeholder: 'TOKEN', description: 'Require "Authorization: Bearer TOKEN" on POST /v1/traces. Default: no token (ingest open; keep the collector on loopback).' },
+  { name: 'max-streams', kind: 'integer', env: 'ROUTETRACE_MAX_STREAMS', default: COLLECTOR_DEFAULTS.maxStreams, min: 1, max: 100_000, placeholder: 'N', description: 'Concurrent live-tail streams (GET /v1/traces/stream); one more gets 503 too_many_streams.' },
   { name: 'log-level', kind: 'string', env: 'ROUTETRACE_LOG_LEVEL', default: 'info', choices: LOG_LEVELS, placeholder: 'LEVEL', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
 ];
 
@@ -26,6 +27,7 @@ export function collectorOptionsFromFlags(values: FlagValues): CollectorOptions 
     retentionIntervalSeconds: values.number('retention-interval'),
     maxClockSkewSeconds: values.number('max-clock-skew'),
     ingestToken: values.string('ingest-token'),
+    maxStreams: values.number('max-streams'),
     logLevel,
   };
 }

@@ -107,6 +107,8 @@ await runCommand({
           .map(([node, figures]) => `${node} ${figures.requests} requests, cache hit ${figures.cache_hit_rate === null ? 'n/a' : `${Math.round(figures.cache_hit_rate * 100)}%`}`)
           .join('; ')}`,
         '',
+        `dashboard: ${collector.url}/dashboard/  (panels, request table, live tail)`,
+        '',
         'Try:',
         `  curl -s ${proxy.url}/v1/traces/stats`,
         `  curl -s '${proxy.url}/v1/traces?limit=10'`,

@@ -147,6 +147,7 @@ export interface ListQuery {
   status?: TraceStatus;
   routing_policy?: string;
   request_id?: string;
+  decision?: string;
   /** ISO 8601 or epoch ms; inclusive. */
   since?: string | number;
   /** ISO 8601 or epoch ms; exclusive. */

@@ -13,6 +13,8 @@ export interface TraceFilter {
   status?: string;
   routingPolicy?: string;
   requestId?: string;
+  /** The routing decision branch (`tree_match`, …). */
+  decision?: string;
   /** Inclusive lower bound on the routing timestamp, epoch ms. */
   sinceMs?: number;
   /** Exclusive upper bound on the routing timestamp, epoch ms. */
@@ -38,6 +40,7 @@ export function listTraces(sql: SqlRunner, filter: TraceFilter): StoredTrace[] {
   if (filter.status !== undefined && filter.status !== 'completed') where.push("status <> 'completed'");
   add('routing_policy = ?', filter.routingPolicy);
   add('request_id = ?', filter.requestId);
+  add('decision = ?', filter.decision);
   add('timestamp_ms >= ?', filter.sinceMs);
   add('timestamp_ms < ?', filter.untilMs);
   const text = `SELECT * FROM traces${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;

@@ -8,7 +8,7 @@ import type { TraceStore } from '../store/trace-store.js';
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 10_000;
 
-const LIST_PARAMS = ['limit', 'before', 'node_id', 'worker_url', 'status', 'routing_policy', 'request_id', 'since', 'until'] as const;
+const LIST_PARAMS = ['limit', 'before', 'node_id', 'worker_url', 'status', 'routing_policy', 'request_id', 'decision', 'since', 'until'] as const;
 
 export function parseListQuery(query: unknown): TraceFilter {
   const params = readQuery(query, LIST_PARAMS);
@@ -20,6 +20,7 @@ export function parseListQuery(query: unknown): TraceFilter {
     status: choiceParam(params, 'status', TRACE_STATUSES),
     routingPolicy: stringParam(params, 'routing_policy'),
     requestId: stringParam(params, 'request_id'),
+    decision: stringParam(params, 'decision'),
     sinceMs: timeParam(params, 'since'),
     untilMs: timeParam(params, 'until'),
   };

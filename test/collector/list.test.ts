@@ -63,7 +63,7 @@ describe('GET /v1/traces', async () => {
       ['until=2026-11-21T10:00:00', "until: expected ISO 8601 with an offset (2026-01-31T12:00:00Z) or epoch milliseconds, got '2026-11-21T10:00:00'"],
       ['since=2026-11-22T00:00:00Z&until=2026-11-21T00:00:00Z', 'since: must not be later than until'],
       ['before=abc', "before: expected an integer from 1 to 9007199254740991, got 'abc'"],
-      ['node=worker-0', "unknown query parameter 'node'; known: limit, before, node_id, worker_url, status, routing_policy, request_id, since, until"],
+      ['node=worker-0', "unknown query parameter 'node'; known: limit, before, node_id, worker_url, status, routing_policy, request_id, decision, since, until"],
       ['node_id=', 'node_id: must not be empty'],
     ];
     for (const [query, message] of cases) {

@@ -14,6 +14,12 @@ describe('npm run demo', () => {
     const output = demo.output();
     expect(output).toContain(`curl -s ${proxyUrl}/v1/traces/stats`);
     expect(output).toContain(`sqlite3 -readonly -header -column ${db}`);
+    // The printed dashboard URL serves the page.
+    const dashboardUrl = /dashboard: (http:\/\/\S+)/.exec(output)?.[1] ?? '';
+    expect(dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dashboard\/$/);
+    const dashboard = await request(dashboardUrl);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.text).toContain('<title>routetrace dashboard</title>');
 
     const stats = (await request(`${proxyUrl}/v1/traces/stats`)).json as TraceStats;
     expect(stats.total_requests).toBe(12);

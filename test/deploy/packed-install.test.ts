@@ -38,6 +38,15 @@ describe('installed from a packed tarball (npm pack)', () => {
       });
     });
     expect((await request(`${url}/health`)).json).toMatchObject({ status: 'ok', version: '0.1.0' });
+    // The dashboard's built assets ship in the package (`files`: dist/dashboard).
+    const page = await request(`${url}/dashboard/`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<script type="module" src="app.js"></script>');
+    for (const asset of ['app.js', 'app.css']) {
+      const response = await request(`${url}/dashboard/${asset}`);
+      expect(response.status, asset).toBe(200);
+      expect(response.text.length, asset).toBeGreaterThan(1000);
+    }
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
