@@ -115,7 +115,7 @@ export class OwnRoutes {
 
   #healthyWorker(workers: readonly Worker[]): Worker | undefined {
     const healthy = workers.filter((worker) => worker.healthy);
-    return healthy.length > 0 ? leastLoaded(healthy) : undefined;
+    return healthy.length > 0 ? leastLoaded(healthy).worker : undefined;
   }
 
   async #fanOut(workers: readonly Worker[], path: string, method: string): Promise<Array<{ node_id: string; url: string; status: number | null; body: unknown; error?: string }>> {
