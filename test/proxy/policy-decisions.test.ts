@@ -23,19 +23,19 @@ const SYSTEM_B = 'Translate the following paragraph into French, formally: ';
 describe('round_robin, random and power_of_two name their branch and the candidates\' loads', () => {
   it('round_robin: decision round_robin, every candidate\'s in-flight count', () => {
     const pool = workers(2, 0, 5);
-    const decision = new RoundRobinPolicy().select(pool, '');
+    const decision = new RoundRobinPolicy().select(pool);
     expect({ node: decision.worker.nodeId, decision: decision.decision, loads: decision.candidateLoads, rate: decision.prefixMatchRate }).toEqual({
       node: 'worker-0', decision: 'round_robin', loads: { 'worker-0': 2, 'worker-1': 0, 'worker-2': 5 }, rate: undefined,
     });
   });
 
   it('random: decision random, every candidate\'s in-flight count', () => {
-    const decision = new RandomPolicy().select(workers(1, 3), '');
+    const decision = new RandomPolicy().select(workers(1, 3));
     expect({ decision: decision.decision, loads: decision.candidateLoads }).toEqual({ decision: 'random', loads: { 'worker-0': 1, 'worker-1': 3 } });
   });
 
   it('power_of_two: decision two_choices, the two sampled workers\' loads, the less loaded wins', () => {
-    const decision = new PowerOfTwoPolicy().select(workers(4, 1), '');
+    const decision = new PowerOfTwoPolicy().select(workers(4, 1));
     expect({ node: decision.worker.nodeId, decision: decision.decision, loads: decision.candidateLoads }).toEqual({
       node: 'worker-1', decision: 'two_choices', loads: { 'worker-1': 1, 'worker-0': 4 },
     });
@@ -50,8 +50,8 @@ describe('round_robin, random and power_of_two name their branch and the candida
   it(`candidate_loads lists at most ${MAX_CANDIDATE_LOADS} workers and always the chosen one`, () => {
     const pool = workers(...Array.from({ length: 100 }, () => 1));
     const policy = new RoundRobinPolicy();
-    for (let i = 0; i < 99; i++) policy.select(pool, '');
-    const decision = policy.select(pool, '');
+    for (let i = 0; i < 99; i++) policy.select(pool);
+    const decision = policy.select(pool);
     expect(decision.worker.nodeId).toBe('worker-99');
     expect(Object.keys(decision.candidateLoads)).toHaveLength(MAX_CANDIDATE_LOADS);
     expect(decision.candidateLoads['worker-99']).toBe(1);
