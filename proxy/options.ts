@@ -1,9 +1,14 @@
 import { FlagError, type FlagSpec, type FlagValues } from '#shared/cli/flags.js';
 import { LOG_LEVELS, type LogLevel } from '#shared/log.js';
+import { routingRecordSchema } from '#shared/record.js';
 import { CACHE_AWARE_DEFAULTS } from './policies/cache-aware.js';
 import { POLICY_NAMES, type PolicyName } from './policies/policy.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from './proxy.js';
 import { parseWorkerSpecs } from './workers/worker.js';
+
+/** The record contract's limits (shared/record.ts), for the messages. */
+const PROXY_ID_MAX = 256;
+const NODE_ID_MAX = 128;
 
 export const PROXY_FLAGS: readonly FlagSpec[] = [
   { name: 'host', kind: 'string', env: 'ROUTETRACE_PROXY_HOST', default: PROXY_DEFAULTS.host, placeholder: 'HOST', description: 'Address to listen on (0.0.0.0 for every interface).' },
@@ -46,6 +51,16 @@ export function proxyOptionsFromFlags(values: FlagValues): ProxyOptions & { logL
       throw new FlagError(`--worker-urls: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  // Values that end up in every record are checked against the shared schema here, at start:
+  // a proxy that would send only records the collector refuses must not start.
+  const proxyId = values.string('proxy-id');
+  if (proxyId !== undefined && !routingRecordSchema.shape.proxy_id.safeParse(proxyId).success) {
+    throw new FlagError(`--proxy-id: at most ${PROXY_ID_MAX} characters (the record's proxy_id), got ${proxyId.length}`);
+  }
+  const longName = parseWorkerSpecs(workerUrls ?? []).find((worker) => !routingRecordSchema.shape.node_id.safeParse(worker.nodeId).success);
+  if (longName !== undefined) {
+    throw new FlagError(`--worker-urls: a worker name is at most ${NODE_ID_MAX} characters (the record's node_id), got ${longName.nodeId.length}`);
+  }
   const inferWorker = values.string('infer-worker');
   if (inferWorker !== undefined && (routerUrl === undefined || workerUrls === undefined)) {
     throw new FlagError('--infer-worker: needs --router-url and --worker-urls');
@@ -75,7 +90,7 @@ export function proxyOptionsFromFlags(values: FlagValues): ProxyOptions & { logL
     maxPayloadSize: values.number('max-payload-size'),
     healthCheckIntervalSecs: values.number('health-check-interval-secs'),
     loadCheckIntervalSecs: values.number('load-check-interval-secs'),
-    proxyId: values.string('proxy-id'),
+    proxyId,
     injectRid: values.boolean('inject-rid'),
     tracing: values.boolean('tracing'),
     shutdownGraceSecs: values.number('shutdown-grace-secs'),
