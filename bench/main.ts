@@ -9,9 +9,10 @@ import { proxyOverhead } from './scenarios/proxy-overhead.js';
 import { retention } from './scenarios/retention.js';
 import { routingQuality } from './scenarios/routing-quality.js';
 import { streaming } from './scenarios/streaming.js';
+import { visibility } from './scenarios/visibility.js';
 import { ensureTool } from './tools.js';
 
-const SCENARIOS = { overhead: proxyOverhead, streaming, ingest: ingestAndQueries, retention, quality: routingQuality } as const;
+const SCENARIOS = { overhead: proxyOverhead, streaming, ingest: ingestAndQueries, retention, quality: routingQuality, visibility } as const;
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[] } {
   const quick = argv.includes('--quick');
@@ -66,7 +67,7 @@ const report = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, servers_on_core: 0, load_generator_on_core: 1 },
   figures: figures.map((figure) => ({ ...figure, met: meets(figure) })),
 };
-const resultsDir = join(import.meta.dirname, '../../../bench/results');
+const resultsDir = join(import.meta.dirname, '../../bench/results');
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${table(figures)}\n\n${figures.length} figures in ${report.seconds} s; written to bench/results/latest.json\n`);

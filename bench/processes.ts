@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DIST = join(import.meta.dirname, '../..');
+const DIST = join(import.meta.dirname, '..');
 export const BIN = {
   collector: join(DIST, 'collector/main.js'),
   proxy: join(DIST, 'proxy/main.js'),

@@ -1,9 +1,9 @@
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { TraceClient } from '#shared/client.js';
 import { withDefaults } from '#shared/defaults.js';
 import { listen, localUrl } from '#shared/listen.js';
 import { silentLogger, type Logger } from '#shared/log.js';
+import { BatchSender } from './export/batch-sender.js';
 import { RecordExporter, type ExporterOptions } from './export/record-exporter.js';
 import { Forwarder, type Upstream } from './forward/forwarder.js';
 import { DEFAULT_REQUEST_ID_HEADERS } from './forward/request-id.js';
@@ -132,7 +132,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const proxyId = config.proxyId ?? `${hostname()}:${port}`;
 
   if (config.tracing) {
-    const client = new TraceClient({ baseUrl: config.collectorUrl, ingestToken: config.ingestToken });
+    const client = new BatchSender({ baseUrl: config.collectorUrl, ingestToken: config.ingestToken });
     exporter = new RecordExporter(client, proxyId, logger, config.exporter, {
       onSent: (count) => metrics.recordsSent.inc(count),
       onDropped: (count) => metrics.recordsDropped.inc(count),

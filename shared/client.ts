@@ -14,18 +14,12 @@ export interface TraceClientOptions {
 
 /**
  * What a batch send came to, as a value (the exporter never has to catch): `retryable` for
- * network errors, timeouts, 429, 502, 503 and 504 (with the server's Retry-After when it gave
- * one), as OpenTelemetry's exporters decide; any other status is final.
+ * network errors, timeouts, 429 and 5xx (with the server's Retry-After when it gave one).
  */
 export type IngestOutcome =
   | { kind: 'accepted'; result: IngestResult }
   | { kind: 'retryable'; reason: string; retryAfterMs: number | undefined }
   | { kind: 'rejected'; status: number; reason: string };
-
-/** Statuses worth sending the same batch again for (the collector is busy or restarting). */
-const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
-/** The most of an ingest answer read: a result lists at most a batch's rejections. */
-export const MAX_INGEST_ANSWER_BYTES = 256 * 1024;
 
 function retryAfterMs(header: string | null): number | undefined {
   if (header === null) return undefined;
@@ -33,28 +27,6 @@ function retryAfterMs(header: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** Reads at most `limit` bytes of a body, then stops reading (a misbehaving server cannot make us buffer it all). */
-async function readBounded(response: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return { text: '', truncated: false };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return { text: '', truncated: true };
-    }
-    chunks.push(value);
-  }
-}
-
-function isIngestResult(body: unknown): body is IngestResult {
-  return typeof body === 'object' && body !== null && 'accepted' in body && 'rejected' in body && Array.isArray(body.rejected);
 }
 
 /** A non-2xx answer from the API, with the stable code from the error table when it had one. */
@@ -105,29 +77,26 @@ export class TraceClient {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.#ingestToken !== undefined) headers.authorization = `Bearer ${this.#ingestToken}`;
     let response: Response;
-    let answer: { text: string; truncated: boolean };
+    let text: string;
     try {
       response = await fetch(`${this.#baseUrl}/v1/traces`, { method: 'POST', headers, body: JSON.stringify(envelope), signal: AbortSignal.timeout(timeoutMs) });
-      answer = await readBounded(response, MAX_INGEST_ANSWER_BYTES);
+      text = await response.text();
     } catch (error) {
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
       return { kind: 'retryable', reason: `${error instanceof Error ? error.message : String(error)}${cause}`, retryAfterMs: undefined };
     }
-    if (RETRYABLE_STATUSES.has(response.status)) {
+    if (response.status === 429 || response.status >= 500) {
       return { kind: 'retryable', reason: `collector answered ${response.status}`, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
     }
     let body: unknown;
     try {
-      body = answer.truncated ? undefined : JSON.parse(answer.text);
+      body = JSON.parse(text);
     } catch {
-      body = undefined;
+      return { kind: 'rejected', status: response.status, reason: `collector answered ${response.status} with a body that is not JSON` };
     }
-    // A 2xx stored the batch even when its answer is unreadable; a 400 that carries an ingest
-    // result is a batch the collector processed (every record invalid).
-    if (response.ok) return { kind: 'accepted', result: isIngestResult(body) ? body : { accepted: envelope.records.length, duplicates: 0, rejected: [] } };
-    if (response.status === 400 && isIngestResult(body)) return { kind: 'accepted', result: body };
-    const reason = body === undefined ? `collector answered ${response.status}${answer.truncated ? ' with an oversized body' : ''}` : describeError(response.status, body).message;
-    return { kind: 'rejected', status: response.status, reason };
+    const isResult = typeof body === 'object' && body !== null && 'accepted' in body && 'rejected' in body;
+    if (isResult && (response.ok || response.status === 400)) return { kind: 'accepted', result: body as IngestResult };
+    return { kind: 'rejected', status: response.status, reason: describeError(response.status, body).message };
   }
 
   async listTraces(query: ListQuery = {}): Promise<StoredTrace[]> {

@@ -1,7 +1,7 @@
-import type { TraceClient } from '#shared/client.js';
 import type { Logger } from '#shared/log.js';
 import { validateRecord, type RoutingRecordInput } from '#shared/record.js';
 import { withDefaults } from '#shared/defaults.js';
+import type { IngestSender } from './batch-sender.js';
 import { RingQueue } from './ring-queue.js';
 
 export interface ExporterOptions {
@@ -21,6 +21,13 @@ export interface ExporterOptions {
   batchDeadlineMs?: number;
   /** The drop count one envelope reports at most; the rest goes in the next ones. Default: 1e9. */
   maxDroppedPerEnvelope?: number;
+  /**
+   * Least time between the starts of two POSTs, unless a full batch is waiting. A record after
+   * a quiet spell leaves at once; under steady traffic records gather for this long. Measured
+   * (2 cores, ~1,450 req/s, same run): POSTs every 20 ms cost the proxy +55 µs and the collector
+   * +27 µs per request over 200 ms; every record sent alone, +157 and +152. Default: 50 ms.
+   */
+  minExportIntervalMs?: number;
 }
 
 /** At rest (queue empty, nothing in flight): produced = sent + dropped + failed, exactly. */
@@ -52,20 +59,22 @@ const DEFAULTS: Required<ExporterOptions> = {
   maxRetryAfterMs: 30_000,
   batchDeadlineMs: 300_000,
   maxDroppedPerEnvelope: 1_000_000_000,
+  minExportIntervalMs: 50,
 };
 
 /**
  * Ships routing records to the collector, after OpenTelemetry's batch span processor with one
- * change for latency: a record leaves at once when no export is in flight, and records batch
- * up only while one is (as Nagle's algorithm does), so an idle proxy's record is queryable
- * within milliseconds and a busy one still sends few, large POSTs. A bounded queue drops (and
+ * change for latency: a record leaves at once when no export is in flight (and none started in
+ * the last minExportIntervalMs), and records batch up only while one is, as Nagle's algorithm
+ * does; so an idle proxy's record is queryable within milliseconds and a busy one still sends
+ * few, large POSTs (at most one per 50 ms unless batches fill). A bounded queue drops (and
  * counts) the oldest when full; one POST in flight; retries with backoff and jitter on network
  * errors, 429, 502, 503 and 504, honouring a capped Retry-After, until the batch's deadline.
  * A retried batch is resent with the same records and drop count, so the collector recognises
  * a replay. `enqueue` is O(1) and never waits: forwarding does not depend on the collector.
  */
 export class RecordExporter {
-  readonly #client: TraceClient;
+  readonly #sender: IngestSender;
   readonly #proxyId: string;
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
@@ -77,6 +86,8 @@ export class RecordExporter {
   #dropsInBurst = 0;
   #inFlight: Promise<void> | undefined;
   #exportScheduled = false;
+  /** performance.now() when the last POST started. */
+  #lastExportAt = -Infinity;
   #retryTimer: NodeJS.Timeout | undefined;
   #backoffMs = 0;
   #retryAt = 0;
@@ -84,8 +95,8 @@ export class RecordExporter {
   #retry: { size: number; dropped: number; since: number } | undefined;
   #shutdown: Promise<void> | undefined;
 
-  constructor(client: TraceClient, proxyId: string, logger: Logger, options: ExporterOptions = {}, hooks: ExporterHooks = {}) {
-    this.#client = client;
+  constructor(sender: IngestSender, proxyId: string, logger: Logger, options: ExporterOptions = {}, hooks: ExporterHooks = {}) {
+    this.#sender = sender;
     this.#proxyId = proxyId;
     this.#logger = logger;
     this.#hooks = hooks;
@@ -101,14 +112,24 @@ export class RecordExporter {
     if (this.#shutdown !== undefined) return;
     this.counters.produced++;
     if (this.#queue.push(record)) this.#countDrops(1);
-    // One export per turn of the event loop at most: records finished in the same turn share it.
-    if (!this.#exportScheduled && this.#inFlight === undefined && Date.now() >= this.#retryAt) {
-      this.#exportScheduled = true;
-      setImmediate(() => {
-        this.#exportScheduled = false;
-        this.#maybeExport();
-      });
-    }
+    if (this.#inFlight === undefined) this.#scheduleExport();
+  }
+
+  /**
+   * Nagle-like: the next POST starts on the next turn of the event loop (records finished in
+   * the same turn share it) when the previous one started at least minExportIntervalMs ago or
+   * a full batch waits; otherwise once that interval has passed.
+   */
+  #scheduleExport(): void {
+    if (this.#exportScheduled || this.#inFlight !== undefined || Date.now() < this.#retryAt) return;
+    this.#exportScheduled = true;
+    const waitMs = this.#queue.length >= this.#config.maxBatchSize ? 0 : this.#lastExportAt + this.#config.minExportIntervalMs - performance.now();
+    const run = (): void => {
+      this.#exportScheduled = false;
+      this.#maybeExport();
+    };
+    if (waitMs <= 0) setImmediate(run);
+    else setTimeout(run, waitMs).unref();
   }
 
   /** Sends everything queued now (retrying until `deadlineMs`); resolves when done or out of time. */
@@ -126,6 +147,7 @@ export class RecordExporter {
     this.#shutdown ??= (async () => {
       await this.forceFlush(deadlineMs);
       clearTimeout(this.#retryTimer);
+      await this.#sender.close?.();
       if (this.#queue.length > 0) {
         this.#logger.warn({ unsent: this.#queue.length }, 'exporter stopped with records unsent (collector unreachable)');
       }
@@ -152,10 +174,11 @@ export class RecordExporter {
   #maybeExport(): void {
     if (this.#inFlight !== undefined || Date.now() < this.#retryAt) return;
     if (this.#queue.length === 0 && this.#unreportedDrops === 0) return;
+    this.#lastExportAt = performance.now();
     this.#inFlight = this.#exportBatch().finally(() => {
       this.#inFlight = undefined;
-      // Records that arrived during the export leave now, as one batch.
-      if (this.#queue.length > 0 || this.#unreportedDrops > 0) this.#maybeExport();
+      // Records that arrived during the export leave next, as one batch.
+      if (this.#queue.length > 0 || this.#unreportedDrops > 0) this.#scheduleExport();
     });
   }
 
@@ -188,7 +211,7 @@ export class RecordExporter {
   async #exportBatch(): Promise<void> {
     const batch = this.#takeBatch();
     if (batch.records.length === 0 && batch.dropped === 0) return;
-    const outcome = await this.#client.sendBatch({ records: batch.records, proxy_id: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
+    const outcome = await this.#sender.sendBatch({ records: batch.records, proxy_id: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
     switch (outcome.kind) {
       case 'accepted': {
         this.#backoffMs = 0;

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TraceStats } from '#shared/api-types.js';
-import { TraceClient } from '#shared/client.js';
 import { silentLogger } from '#shared/log.js';
+import { BatchSender } from '../../proxy/export/batch-sender.js';
 import { RecordExporter, type ExporterOptions } from '../../proxy/export/record-exporter.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { request } from '../helpers/http.js';
@@ -49,7 +49,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 const storeAll = (envelope: Envelope, res: ServerResponse): void => json(res, 200, { accepted: envelope.records.length, duplicates: 0, rejected: [] });
 
 function exporterFor(url: string, options: ExporterOptions = {}): RecordExporter {
-  const exporter = new RecordExporter(new TraceClient({ baseUrl: url }), 'test-proxy', silentLogger(), { initialBackoffMs: 10, maxBackoffMs: 20, ...options });
+  const exporter = new RecordExporter(new BatchSender({ baseUrl: url }), 'test-proxy', silentLogger(), { initialBackoffMs: 10, maxBackoffMs: 20, ...options });
   afterAll(() => exporter.shutdown(100));
   return exporter;
 }
