@@ -10,6 +10,7 @@ import { proxyOverhead } from './scenarios/proxy-overhead.js';
 import { retention } from './scenarios/retention.js';
 import { routingQuality } from './scenarios/routing-quality.js';
 import { streaming } from './scenarios/streaming.js';
+import { visibility } from './scenarios/visibility.js';
 import { ensureTool } from './tools.js';
 
 /** `--scale 100k,1m,5m` (the collector at scale, issue 15); `--baseline <dist>` measures another build beside it. */
@@ -22,6 +23,7 @@ const SCENARIOS = {
   ingest: ingestAndQueries,
   retention,
   quality: routingQuality,
+  visibility,
   scale: async (ctx: BenchContext) => {
     const figures = [];
     if (scaleOptions.baseline !== undefined) {

@@ -2,11 +2,11 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RecordExporter } from './export/record-exporter.js';
 import type { Worker } from './workers/worker.js';
 
-/** The proxy's Prometheus metrics, in a registry of its own. Labels stay bounded: node ids, statuses, policy reasons. */
+/** The proxy's Prometheus metrics, in a registry of its own. Labels stay bounded: node ids, statuses, policy branches. */
 export class ProxyMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<'node_id' | 'status'>;
-  readonly decisions: Counter<'policy' | 'reason'>;
+  readonly decisions: Counter<'policy' | 'decision'>;
   readonly retries: Counter;
   readonly recordsSent: Counter;
   readonly recordsDropped: Counter;
@@ -16,7 +16,7 @@ export class ProxyMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({ name: 'routetrace_proxy_requests_total', help: 'Traced requests by worker and outcome.', labelNames: ['node_id', 'status'], registers });
-    this.decisions = new Counter({ name: 'routetrace_proxy_policy_decisions_total', help: 'Routing decisions by policy and reason.', labelNames: ['policy', 'reason'], registers });
+    this.decisions = new Counter({ name: 'routetrace_proxy_policy_decisions_total', help: 'Routing decisions by policy and branch (the records\' decision names).', labelNames: ['policy', 'decision'], registers });
     this.retries = new Counter({ name: 'routetrace_proxy_retries_total', help: 'Requests retried on another worker after a connection failure.', registers });
     this.recordsSent = new Counter({ name: 'routetrace_proxy_records_sent_total', help: 'Records the collector stored.', registers });
     this.recordsDropped = new Counter({ name: 'routetrace_proxy_records_dropped_total', help: 'Records dropped because the exporter queue was full.', registers });

@@ -1,9 +1,14 @@
 import { FlagError, type FlagSpec, type FlagValues } from '#shared/cli/flags.js';
 import { LOG_LEVELS, type LogLevel } from '#shared/log.js';
+import { routingRecordSchema } from '#shared/record.js';
 import { CACHE_AWARE_DEFAULTS } from './policies/cache-aware.js';
 import { POLICY_NAMES, type PolicyName } from './policies/policy.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from './proxy.js';
 import { parseWorkerSpecs } from './workers/worker.js';
+
+/** The record contract's limits (shared/record.ts), for the messages. */
+const PROXY_ID_MAX = 256;
+const NODE_ID_MAX = 128;
 
 export const PROXY_FLAGS: readonly FlagSpec[] = [
   { name: 'host', kind: 'string', env: 'ROUTETRACE_PROXY_HOST', default: PROXY_DEFAULTS.host, placeholder: 'HOST', description: 'Address to listen on (0.0.0.0 for every interface).' },
@@ -17,7 +22,7 @@ export const PROXY_FLAGS: readonly FlagSpec[] = [
   { name: 'max-tree-size', kind: 'integer', env: 'ROUTETRACE_MAX_TREE_SIZE', default: CACHE_AWARE_DEFAULTS.maxTreeSize, min: 1, placeholder: 'CHARS', description: 'cache_aware: characters of prompt text kept per worker after an eviction.' },
   { name: 'router-url', kind: 'url', env: 'ROUTETRACE_ROUTER_URL', placeholder: 'URL', description: 'Front-of-router mode: send everything to this sgl-router and record what it decided.' },
   { name: 'router-policy', kind: 'string', env: 'ROUTETRACE_ROUTER_POLICY', placeholder: 'LABEL', description: 'The routing_policy recorded when a router decides: its --policy in front-of-router mode (default: cache_aware), or the policy of the router in front of a one-worker sidecar. Default in gateway mode: the --policy name.' },
-  { name: 'worker-header', kind: 'string', env: 'ROUTETRACE_WORKER_HEADER', default: PROXY_DEFAULTS.workerHeader, placeholder: 'NAME', description: 'Front-of-router mode: response header naming the worker (x-smg-worker-id is read too).' },
+  { name: 'worker-header', kind: 'string', env: 'ROUTETRACE_WORKER_HEADER', placeholder: 'NAME', description: 'Front-of-router mode: a response header naming the worker (URL, URL@rank, host:port, a --worker-urls name, or nginx\'s list), read before x-smg-routed-worker-id and x-sglang-worker, which are always read.' },
   { name: 'infer-worker', kind: 'string', env: 'ROUTETRACE_INFER_WORKER', choices: ['round_robin'], placeholder: 'round_robin', description: 'Front-of-router mode without a worker header: estimate the worker as a request counter modulo the --worker-urls count (attribution "inferred").' },
   { name: 'collector-url', kind: 'url', env: 'ROUTETRACE_COLLECTOR_URL', default: PROXY_DEFAULTS.collectorUrl, placeholder: 'URL', description: 'Where routing records are sent.' },
   { name: 'ingest-token', kind: 'string', env: 'ROUTETRACE_INGEST_TOKEN', placeholder: 'TOKEN', description: 'Bearer token for the collector (sent to the collector only, never to workers).' },
@@ -45,6 +50,16 @@ export function proxyOptionsFromFlags(values: FlagValues): ProxyOptions & { logL
     } catch (error) {
       throw new FlagError(`--worker-urls: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+  // Values that end up in every record are checked against the shared schema here, at start:
+  // a proxy that would send only records the collector refuses must not start.
+  const proxyId = values.string('proxy-id');
+  if (proxyId !== undefined && !routingRecordSchema.shape.proxy_id.safeParse(proxyId).success) {
+    throw new FlagError(`--proxy-id: at most ${PROXY_ID_MAX} characters (the record's proxy_id), got ${proxyId.length}`);
+  }
+  const longName = parseWorkerSpecs(workerUrls ?? []).find((worker) => !routingRecordSchema.shape.node_id.safeParse(worker.nodeId).success);
+  if (longName !== undefined) {
+    throw new FlagError(`--worker-urls: a worker name is at most ${NODE_ID_MAX} characters (the record's node_id), got ${longName.nodeId.length}`);
   }
   const inferWorker = values.string('infer-worker');
   if (inferWorker !== undefined && (routerUrl === undefined || workerUrls === undefined)) {
@@ -75,7 +90,7 @@ export function proxyOptionsFromFlags(values: FlagValues): ProxyOptions & { logL
     maxPayloadSize: values.number('max-payload-size'),
     healthCheckIntervalSecs: values.number('health-check-interval-secs'),
     loadCheckIntervalSecs: values.number('load-check-interval-secs'),
-    proxyId: values.string('proxy-id'),
+    proxyId,
     injectRid: values.boolean('inject-rid'),
     tracing: values.boolean('tracing'),
     shutdownGraceSecs: values.number('shutdown-grace-secs'),

@@ -1,12 +1,13 @@
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { TraceClient } from '#shared/client.js';
 import { withDefaults } from '#shared/defaults.js';
 import { listen, localUrl } from '#shared/listen.js';
 import { silentLogger, type Logger } from '#shared/log.js';
+import { BatchSender } from './export/batch-sender.js';
 import { RecordExporter, type ExporterOptions } from './export/record-exporter.js';
 import { Forwarder, type Upstream } from './forward/forwarder.js';
 import { DEFAULT_REQUEST_ID_HEADERS } from './forward/request-id.js';
+import { workerHeaderNames } from './attribution/worker-header.js';
 import { ProxyMetrics } from './metrics.js';
 import { CACHE_AWARE_DEFAULTS, type CacheAwareOptions } from './policies/cache-aware.js';
 import { createPolicy } from './policies/create-policy.js';
@@ -34,7 +35,7 @@ export interface ProxyOptions {
    * the router in front. Default in gateway mode: the --policy name.
    */
   routerPolicy?: string;
-  /** Front-of-router mode: response header naming the worker. Default: x-sglang-worker (x-smg-worker-id is also read). */
+  /** Front-of-router mode: a response header naming the worker, read before x-smg-routed-worker-id and x-sglang-worker. Default: none. */
   workerHeader?: string;
   /** Front-of-router mode with workerUrls: estimate the worker as a request counter modulo the worker count. */
   inferWorker?: 'round_robin';
@@ -68,7 +69,6 @@ export const PROXY_DEFAULTS = {
   host: '127.0.0.1',
   port: 30009,
   policy: 'cache_aware' as PolicyName,
-  workerHeader: 'x-sglang-worker',
   collectorUrl: 'http://127.0.0.1:30010',
   requestIdHeaders: [...DEFAULT_REQUEST_ID_HEADERS] as string[],
   requestTimeoutSecs: 1800,
@@ -98,12 +98,11 @@ function buildUpstream(config: typeof PROXY_DEFAULTS & ProxyOptions): Upstream {
   const known = parseWorkerSpecs(config.workerUrls ?? []);
   if (config.routerUrl !== undefined) {
     if (config.inferWorker !== undefined && known.length === 0) throw new Error('--infer-worker needs --worker-urls');
-    const headers = [config.workerHeader.toLowerCase(), 'x-smg-worker-id'].filter((name, i, all) => all.indexOf(name) === i);
     return {
       mode: 'router',
       router: createWorker('router', config.routerUrl.replace(/\/+$/, '')),
       policyLabel: config.routerPolicy ?? 'cache_aware',
-      workerHeaders: headers,
+      workerHeaders: workerHeaderNames(config.workerHeader),
       knownWorkers: known,
       inferRoundRobin: config.inferWorker === 'round_robin',
     };
@@ -133,7 +132,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const proxyId = config.proxyId ?? `${hostname()}:${port}`;
 
   if (config.tracing) {
-    const client = new TraceClient({ baseUrl: config.collectorUrl, ingestToken: config.ingestToken });
+    const client = new BatchSender({ baseUrl: config.collectorUrl, ingestToken: config.ingestToken });
     exporter = new RecordExporter(client, proxyId, logger, config.exporter, {
       onSent: (count) => metrics.recordsSent.inc(count),
       onDropped: (count) => metrics.recordsDropped.inc(count),

@@ -1,83 +1,53 @@
-import type { TraceClient } from '#shared/client.js';
 import type { Logger } from '#shared/log.js';
 import type { RoutingRecordInput } from '#shared/record.js';
 import { withDefaults } from '#shared/defaults.js';
+import type { IngestSender } from './batch-sender.js';
+import { EXPORTER_DEFAULTS, type ExporterCounters, type ExporterHooks, type ExporterOptions } from './exporter-options.js';
 import { RingQueue } from './ring-queue.js';
+import { checkRecords } from './source-check.js';
 
-export interface ExporterOptions {
-  /** Records held at most; when full, the oldest are dropped and counted. Default: 100000. */
-  maxQueueSize?: number;
-  /** Records per POST; a full batch is sent at once. Default: 1000. */
-  maxBatchSize?: number;
-  /** A partial batch is sent this often. Default: 200 ms. */
-  flushIntervalMs?: number;
-  /** Per-POST timeout. Default: 5000 ms. */
-  exportTimeoutMs?: number;
-  /** First retry delay; doubles per failure, with ±20% jitter. Default: 100 ms. */
-  initialBackoffMs?: number;
-  /** Longest retry delay. Default: 5000 ms. */
-  maxBackoffMs?: number;
-}
-
-export interface ExporterCounters {
-  /** Records the collector stored (accepted + duplicates of an earlier send). */
-  sent: number;
-  /** Records dropped because the queue was full. */
-  dropped: number;
-  /** Records the collector refused (invalid, or a non-retryable status such as 401). */
-  failed: number;
-  /** POSTs that failed and were retried. */
-  retries: number;
-}
-
-export interface ExporterHooks {
-  onSent?: (count: number) => void;
-  onDropped?: (count: number) => void;
-  onFailed?: (count: number) => void;
-}
-
-const DEFAULTS: Required<ExporterOptions> = {
-  maxQueueSize: 100_000,
-  maxBatchSize: 1000,
-  flushIntervalMs: 200,
-  exportTimeoutMs: 5000,
-  initialBackoffMs: 100,
-  maxBackoffMs: 5000,
-};
+export type { ExporterCounters, ExporterHooks, ExporterOptions } from './exporter-options.js';
 
 /**
- * Ships routing records to the collector in batches, after OpenTelemetry's batch span
- * processor: a bounded queue that drops (and counts) the oldest when full, one POST in
- * flight, a full batch sent at once and a partial one on an unref'd timer, retries with
- * backoff and jitter on network errors, 429 and 5xx. `enqueue` is O(1) and never waits: the
- * forwarding path does not depend on the collector being up.
+ * Ships routing records to the collector, after OpenTelemetry's batch span processor with one
+ * change for latency: a record leaves at once when no export is in flight (and none started in
+ * the last minExportIntervalMs), and records batch up only while one is, as Nagle's algorithm
+ * does; so an idle proxy's record is queryable within milliseconds and a busy one still sends
+ * few, large POSTs (at most one per 50 ms unless batches fill). A bounded queue drops (and
+ * counts) the oldest when full; one POST in flight; retries with backoff and jitter on network
+ * errors, 429, 502, 503 and 504, honouring a capped Retry-After, until the batch's deadline.
+ * A retried batch is resent with the same records and drop count, so the collector recognises
+ * a replay. `enqueue` is O(1) and never waits: forwarding does not depend on the collector.
  */
 export class RecordExporter {
-  readonly #client: TraceClient;
+  readonly #sender: IngestSender;
   readonly #proxyId: string;
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
   readonly #config: Required<ExporterOptions>;
   readonly #queue: RingQueue<RoutingRecordInput>;
-  readonly counters: ExporterCounters = { sent: 0, dropped: 0, failed: 0, retries: 0 };
-  /** Dropped since the last batch the collector accepted: reported in the next envelope. */
+  readonly counters: ExporterCounters = { produced: 0, sent: 0, dropped: 0, failed: 0, retries: 0 };
+  /** Dropped and not yet reported in an envelope the collector processed. */
   #unreportedDrops = 0;
   #dropsInBurst = 0;
   #inFlight: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #exportScheduled = false;
+  /** performance.now() when the last POST started. */
+  #lastExportAt = -Infinity;
+  #retryTimer: NodeJS.Timeout | undefined;
   #backoffMs = 0;
   #retryAt = 0;
+  /** The batch being retried: its size and drop count, resent unchanged; and since when. */
+  #retry: { size: number; dropped: number; since: number } | undefined;
   #shutdown: Promise<void> | undefined;
 
-  constructor(client: TraceClient, proxyId: string, logger: Logger, options: ExporterOptions = {}, hooks: ExporterHooks = {}) {
-    this.#client = client;
+  constructor(sender: IngestSender, proxyId: string, logger: Logger, options: ExporterOptions = {}, hooks: ExporterHooks = {}) {
+    this.#sender = sender;
     this.#proxyId = proxyId;
     this.#logger = logger;
     this.#hooks = hooks;
-    this.#config = withDefaults(DEFAULTS, options);
+    this.#config = withDefaults(EXPORTER_DEFAULTS, options);
     this.#queue = new RingQueue(this.#config.maxQueueSize);
-    this.#timer = setInterval(() => this.#maybeExport(), this.#config.flushIntervalMs);
-    this.#timer.unref();
   }
 
   get queueLength(): number {
@@ -86,10 +56,26 @@ export class RecordExporter {
 
   enqueue(record: RoutingRecordInput): void {
     if (this.#shutdown !== undefined) return;
+    this.counters.produced++;
     if (this.#queue.push(record)) this.#countDrops(1);
-    if (this.#queue.length >= this.#config.maxBatchSize && this.#inFlight === undefined) {
-      setImmediate(() => this.#maybeExport());
-    }
+    if (this.#inFlight === undefined) this.#scheduleExport();
+  }
+
+  /**
+   * Nagle-like: the next POST starts on the next turn of the event loop (records finished in
+   * the same turn share it) when the previous one started at least minExportIntervalMs ago or
+   * a full batch waits; otherwise once that interval has passed.
+   */
+  #scheduleExport(): void {
+    if (this.#exportScheduled || this.#inFlight !== undefined || Date.now() < this.#retryAt) return;
+    this.#exportScheduled = true;
+    const waitMs = this.#queue.length >= this.#config.maxBatchSize ? 0 : this.#lastExportAt + this.#config.minExportIntervalMs - performance.now();
+    const run = (): void => {
+      this.#exportScheduled = false;
+      this.#maybeExport();
+    };
+    if (waitMs <= 0) setImmediate(run);
+    else setTimeout(run, waitMs).unref();
   }
 
   /** Sends everything queued now (retrying until `deadlineMs`); resolves when done or out of time. */
@@ -102,11 +88,12 @@ export class RecordExporter {
     }
   }
 
-  /** Stops the timer and flushes once; every call returns the same promise. */
+  /** Flushes once and stops; every call returns the same promise. */
   shutdown(deadlineMs = 5000): Promise<void> {
     this.#shutdown ??= (async () => {
-      clearInterval(this.#timer);
       await this.forceFlush(deadlineMs);
+      clearTimeout(this.#retryTimer);
+      await this.#sender.close?.();
       if (this.#queue.length > 0) {
         this.#logger.warn({ unsent: this.#queue.length }, 'exporter stopped with records unsent (collector unreachable)');
       }
@@ -120,35 +107,57 @@ export class RecordExporter {
     this.#hooks.onDropped?.(count);
     // One log line per burst of drops, not one per record.
     if (this.#dropsInBurst === 0) {
-      this.#logger.warn({ maxQueueSize: this.#config.maxQueueSize }, 'exporter queue full: dropping the oldest records until the collector catches up');
+      this.#logger.warn({ maxQueueSize: this.#config.maxQueueSize }, 'exporter dropping records (queue full or collector unreachable past the batch deadline)');
     }
     this.#dropsInBurst += count;
+  }
+
+  #countFailed(count: number): void {
+    this.counters.failed += count;
+    this.#hooks.onFailed?.(count);
   }
 
   #maybeExport(): void {
     if (this.#inFlight !== undefined || Date.now() < this.#retryAt) return;
     if (this.#queue.length === 0 && this.#unreportedDrops === 0) return;
+    this.#lastExportAt = performance.now();
     this.#inFlight = this.#exportBatch().finally(() => {
       this.#inFlight = undefined;
-      if (this.#queue.length >= this.#config.maxBatchSize) setImmediate(() => this.#maybeExport());
+      // Records that arrived during the export leave next, as one batch.
+      if (this.#queue.length > 0 || this.#unreportedDrops > 0) this.#scheduleExport();
     });
   }
 
+  /** The next batch: the retried one unchanged, else fresh records checked against the shared schema. */
+  #takeBatch(): { records: RoutingRecordInput[]; dropped: number; since: number } {
+    const retry = this.#retry;
+    this.#retry = undefined;
+    if (retry !== undefined) return { records: this.#queue.take(retry.size), dropped: retry.dropped, since: retry.since };
+    const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(this.#config.maxBatchSize));
+    if (invalid > 0) {
+      // The collector would refuse them; they are refused here, so a batch is never all-invalid.
+      this.#countFailed(invalid);
+      this.#logger.error({ invalid, error: firstError }, 'routing records invalid by the shared schema; not sent');
+    }
+    const dropped = Math.min(this.#unreportedDrops, this.#config.maxDroppedPerEnvelope);
+    this.#unreportedDrops -= dropped;
+    return { records, dropped, since: Date.now() };
+  }
+
   async #exportBatch(): Promise<void> {
-    const batch = this.#queue.take(this.#config.maxBatchSize);
-    const dropped = this.#unreportedDrops;
-    const outcome = await this.#client.sendBatch({ records: batch, proxy_id: this.#proxyId, dropped }, this.#config.exportTimeoutMs);
+    const batch = this.#takeBatch();
+    if (batch.records.length === 0 && batch.dropped === 0) return;
+    const outcome = await this.#sender.sendBatch({ records: batch.records, proxy_id: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
     switch (outcome.kind) {
       case 'accepted': {
-        this.#unreportedDrops -= dropped;
         this.#backoffMs = 0;
         this.#retryAt = 0;
         const stored = outcome.result.accepted + outcome.result.duplicates;
         this.counters.sent += stored;
         this.#hooks.onSent?.(stored);
-        if (outcome.result.rejected.length > 0) {
-          this.counters.failed += outcome.result.rejected.length;
-          this.#hooks.onFailed?.(outcome.result.rejected.length);
+        const refused = batch.records.length - stored;
+        if (refused > 0) {
+          this.#countFailed(refused);
           this.#logger.error({ rejected: outcome.result.rejected.slice(0, 3) }, 'collector rejected records');
         }
         if (this.#dropsInBurst > 0) {
@@ -158,25 +167,49 @@ export class RecordExporter {
         return;
       }
       case 'retryable': {
-        const requeueDrops = this.#queue.unshiftAll(batch);
-        if (requeueDrops > 0) this.#countDrops(requeueDrops);
         this.counters.retries++;
         this.#backoffMs = Math.min(this.#config.maxBackoffMs, this.#backoffMs === 0 ? this.#config.initialBackoffMs : this.#backoffMs * 2);
         const jittered = this.#backoffMs * (0.8 + Math.random() * 0.4);
-        this.#retryAt = Date.now() + Math.max(jittered, outcome.retryAfterMs ?? 0);
+        const waitMs = Math.max(jittered, Math.min(outcome.retryAfterMs ?? 0, this.#config.maxRetryAfterMs));
+        if (Date.now() + waitMs - batch.since > this.#config.batchDeadlineMs) {
+          // Past its deadline: the batch is lost, and reported as dropped.
+          this.#unreportedDrops += batch.dropped;
+          this.#countDrops(batch.records.length);
+          this.#logger.error({ records: batch.records.length, reason: outcome.reason }, 'collector unreachable past the batch deadline; records dropped');
+        } else {
+          const overflow = this.#queue.unshiftAll(batch.records);
+          if (overflow > 0) this.#countDrops(overflow);
+          this.#retry = { size: batch.records.length - overflow, dropped: batch.dropped, since: batch.since };
+        }
+        this.#scheduleRetry(waitMs);
         if (this.counters.retries === 1 || this.#backoffMs === this.#config.maxBackoffMs) {
-          this.#logger.warn({ reason: outcome.reason, queued: this.#queue.length, retryInMs: Math.round(this.#retryAt - Date.now()) }, 'collector unreachable; will retry');
+          this.#logger.warn({ reason: outcome.reason, queued: this.#queue.length, retryInMs: Math.round(waitMs) }, 'collector unreachable; will retry');
         }
         return;
       }
       case 'rejected': {
-        // Not retryable (401, 413, …): retrying the same batch would fail the same way.
-        this.#unreportedDrops -= dropped;
-        this.counters.failed += batch.length;
-        this.#hooks.onFailed?.(batch.length);
-        this.#logger.error({ status: outcome.status, reason: outcome.reason, records: batch.length }, 'collector refused a batch; records discarded');
+        // Not retryable (401, 413, 500, …): the same batch would fail the same way. Its records
+        // are refused; its drop count was not delivered and goes in the next envelope.
+        this.#unreportedDrops += batch.dropped;
+        this.#countFailed(batch.records.length);
+        this.#logger.error({ status: outcome.status, reason: outcome.reason, records: batch.records.length }, 'collector refused a batch; records discarded');
+        // Back off before the next POST too: a collector that refuses everything (a wrong
+        // token) must not be sent a drop report in a tight loop.
+        this.#backoffMs = Math.min(this.#config.maxBackoffMs, this.#backoffMs === 0 ? this.#config.initialBackoffMs : this.#backoffMs * 2);
+        this.#scheduleRetry(this.#backoffMs);
         return;
       }
     }
+  }
+
+  #scheduleRetry(waitMs: number): void {
+    this.#retryAt = Date.now() + waitMs;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      // Timers may fire a fraction of a millisecond before Date.now() reaches #retryAt.
+      this.#retryAt = 0;
+      this.#maybeExport();
+    }, waitMs);
+    this.#retryTimer.unref();
   }
 }

@@ -7,7 +7,7 @@ import type { Logger } from '#shared/log.js';
 import { isValidRequestId, MAX_ERROR_LENGTH, type RoutingRecordInput, type TraceStatus } from '#shared/record.js';
 import type { RecordExporter } from '../export/record-exporter.js';
 import type { ProxyMetrics } from '../metrics.js';
-import type { RoutingPolicy } from '../policies/policy.js';
+import { decide, type RoutingPolicy } from '../policies/policy.js';
 import { attributeFromHeaders } from '../attribution/worker-header.js';
 import type { WorkerMonitor } from '../workers/worker-monitor.js';
 import type { Worker } from '../workers/worker.js';
@@ -194,8 +194,9 @@ export class Forwarder {
         if (ctx.tried.length === 0) return this.#respondError(ctx, res, 'no_healthy_worker', `none of the ${upstream.workers.length} workers is healthy`);
         return this.#respondError(ctx, res, 'worker_unreachable', ctx.lastError ?? 'no other healthy worker to retry on');
       }
-      const decision = upstream.policy.select(candidates, ctx.facts?.promptText ?? '');
-      this.#deps.metrics.decisions.inc({ policy: upstream.policy.name, reason: decision.reason });
+      const decision = decide(upstream.policy, candidates, ctx.facts?.promptText ?? '', ctx.tried.length > 0);
+      this.#deps.metrics.decisions.inc({ policy: upstream.policy.name, decision: decision.decision });
+      ({ decision: ctx.decision, candidateLoads: ctx.candidateLoads } = decision);
       worker = decision.worker;
       prefixMatchRate = decision.prefixMatchRate;
     }
@@ -377,10 +378,13 @@ export class Forwarder {
       queue_size: upstream.mode === 'gateway' ? ctx.queueSize : undefined,
       worker_load: upstream.mode === 'gateway' ? worker?.reportedLoad?.waiting : undefined,
       prefix_match_rate: ctx.prefixMatchRate,
-      attempts: ctx.tried.length > 0 ? ctx.tried.length : undefined,
+      attempts: ctx.attributed?.attempts ?? (ctx.tried.length > 0 ? ctx.tried.length : undefined),
       error: error?.slice(0, MAX_ERROR_LENGTH),
       proxy_id: this.#options.proxyId,
       attribution: served?.attribution ?? 'proxy',
+      dp_rank: ctx.attributed?.dpRank,
+      decision: ctx.decision,
+      candidate_loads: ctx.candidateLoads,
     };
   }
 }

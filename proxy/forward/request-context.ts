@@ -1,5 +1,5 @@
 import type { ClientRequest } from 'node:http';
-import type { Attribution, TraceStatus } from '#shared/record.js';
+import type { Attribution, Decision, TraceStatus } from '#shared/record.js';
 import type { Worker } from '../workers/worker.js';
 import type { ResponseObserver } from './response-observer.js';
 import type { RequestFacts } from './sglang-body.js';
@@ -25,6 +25,9 @@ export interface RequestContext {
   /** In-flight requests to the chosen worker when it was chosen (excluding this one). */
   queueSize: number | undefined;
   prefixMatchRate: number | undefined;
+  /** Gateway mode: the policy's branch and the candidates' loads, of the latest attempt. */
+  decision?: Decision;
+  candidateLoads?: Record<string, number>;
   firstByteAt: number | undefined;
   httpStatus: number | undefined;
   /** Front-of-router mode: the worker as the router's response header named it. */

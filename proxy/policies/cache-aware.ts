@@ -1,6 +1,7 @@
+import type { Decision } from '#shared/record.js';
 import type { Worker } from '../workers/worker.js';
 import { ApproximateTree } from './approximate-tree.js';
-import type { RoutingDecision, RoutingPolicy } from './policy.js';
+import { candidateLoads, leastLoaded, type RoutingDecision, type RoutingPolicy } from './policy.js';
 
 export interface CacheAwareOptions {
   /** Route to the best-matching worker when match_rate exceeds this. Default: 0.3. */
@@ -25,10 +26,16 @@ export const CACHE_AWARE_DEFAULTS: CacheAwareOptions = {
 };
 
 /**
- * SGLang router's cache_aware policy. When the load (in-flight requests) is imbalanced, the
- * least loaded worker wins; otherwise the worker whose earlier requests share the longest text
- * prefix wins, if the match rate exceeds the threshold; else the least loaded. The chosen
- * worker's tree is updated either way.
+ * SGLang Model Gateway's cache_aware policy (model_gateway/src/policies/cache_aware.rs, HTTP
+ * path), with each branch named in the record:
+ * - `imbalance`: in-flight load is imbalanced (max − min > abs threshold and max > min × rel
+ *   threshold): the least loaded worker wins, whatever the tree says;
+ * - `tree_match`: the longest prefix match rate exceeds --cache-threshold: the matching worker
+ *   (the least loaded of several) wins;
+ * - below the threshold, the least loaded worker (`min_load`, the gateway's rule today); when
+ *   several are equally loaded, the one with the smallest tree (`smallest_tree`, the older
+ *   sgl-router's rule), so idle workers share new prefixes instead of the first taking them all.
+ * The chosen worker's tree is updated either way.
  */
 export class CacheAwarePolicy implements RoutingPolicy {
   readonly name = 'cache_aware';
@@ -52,21 +59,6 @@ export class CacheAwarePolicy implements RoutingPolicy {
     clearInterval(this.#timer);
   }
 
-  /**
-   * Fewest in-flight requests; on a tie, the smallest tree (the older router's rule for misses),
-   * so idle workers share new prefixes instead of the first one taking them all.
-   */
-  #leastLoaded(candidates: readonly Worker[]): Worker {
-    let best: Worker | undefined;
-    for (const worker of candidates) {
-      if (best === undefined || worker.inFlight < best.inFlight || (worker.inFlight === best.inFlight && this.tree.size(worker.url) < this.tree.size(best.url))) {
-        best = worker;
-      }
-    }
-    if (best === undefined) throw new Error('cache_aware: no candidates');
-    return best;
-  }
-
   #decide(candidates: readonly Worker[], text: string): RoutingDecision {
     let min = Infinity;
     let max = -Infinity;
@@ -77,14 +69,17 @@ export class CacheAwarePolicy implements RoutingPolicy {
     const { balanceAbsThreshold, balanceRelThreshold, cacheThreshold } = this.#options;
     const match = text.length > 0 ? this.tree.match(text, new Set(candidates.map((worker) => worker.url))) : { matchedChars: 0, tenants: [] };
     const prefixMatchRate = text.length > 0 ? match.matchedChars / text.length : 0;
+    const treeSize = (worker: Worker): number => this.tree.size(worker.url);
+    const decided = (worker: Worker, decision: Decision): RoutingDecision => ({ worker, decision, candidateLoads: candidateLoads(candidates, worker), prefixMatchRate });
 
     if (max - min > balanceAbsThreshold && max > min * balanceRelThreshold) {
-      return { worker: this.#leastLoaded(candidates), reason: 'imbalanced', prefixMatchRate };
+      return decided(leastLoaded(candidates, treeSize).worker, 'imbalance');
     }
     if (prefixMatchRate > cacheThreshold) {
       const matching = candidates.filter((worker) => match.tenants.includes(worker.url));
-      if (matching.length > 0) return { worker: this.#leastLoaded(matching), reason: 'prefix_match', prefixMatchRate };
+      if (matching.length > 0) return decided(leastLoaded(matching, treeSize).worker, 'tree_match');
     }
-    return { worker: this.#leastLoaded(candidates), reason: 'least_loaded', prefixMatchRate };
+    const { worker, tieBroken } = leastLoaded(candidates, treeSize);
+    return decided(worker, tieBroken ? 'smallest_tree' : 'min_load');
   }
 }

@@ -1,3 +1,4 @@
+import { MAX_CANDIDATE_LOADS, type Decision } from '#shared/record.js';
 import type { Worker } from '../workers/worker.js';
 
 export const POLICY_NAMES = ['round_robin', 'random', 'cache_aware', 'power_of_two'] as const;
@@ -5,8 +6,10 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export interface RoutingDecision {
   worker: Worker;
-  /** Why this worker: a label for the policy-decisions metric. */
-  reason: 'round_robin' | 'random' | 'power_of_two' | 'prefix_match' | 'least_loaded' | 'imbalanced';
+  /** The policy's branch (shared/record.ts DECISIONS): the record's `decision` and the metric label. */
+  decision: Decision;
+  /** In-flight requests per candidate node id at decision time (at most MAX_CANDIDATE_LOADS). */
+  candidateLoads: Record<string, number>;
   /** cache_aware only: the predicted share of the prompt text already sent to that worker. */
   prefixMatchRate?: number;
 }
@@ -22,10 +25,52 @@ export interface RoutingPolicy {
   close?(): void;
 }
 
-/** The candidate with the fewest in-flight requests; the earliest listed on a tie. */
-export function leastLoaded(candidates: readonly Worker[]): Worker {
+/**
+ * The candidate with the fewest in-flight requests. On a tie, the lowest `tieBreak` value
+ * (cache_aware: tree size), then the earliest listed. `tieBroken` says whether `tieBreak`, not
+ * the load, decided.
+ */
+export function leastLoaded(candidates: readonly Worker[], tieBreak?: (worker: Worker) => number): { worker: Worker; tieBroken: boolean } {
   let best = candidates[0];
   if (best === undefined) throw new Error('leastLoaded: no candidates');
-  for (const worker of candidates) if (worker.inFlight < best.inFlight) best = worker;
-  return best;
+  let bestKey = tieBreak?.(best) ?? 0;
+  let tieBroken = false;
+  for (const worker of candidates) {
+    if (worker === best) continue;
+    if (worker.inFlight < best.inFlight) {
+      best = worker;
+      bestKey = tieBreak?.(worker) ?? 0;
+      tieBroken = false;
+    } else if (worker.inFlight === best.inFlight && tieBreak !== undefined) {
+      const key = tieBreak(worker);
+      if (key < bestKey) {
+        best = worker;
+        bestKey = key;
+        tieBroken = true;
+      } else if (key > bestKey) tieBroken = true;
+    }
+  }
+  return { worker: best, tieBroken };
+}
+
+/** `{node id: in-flight}` of the candidates, the chosen one always included, at most MAX_CANDIDATE_LOADS. */
+export function candidateLoads(candidates: readonly Worker[], chosen: Worker): Record<string, number> {
+  const loads: Record<string, number> = { [chosen.nodeId]: chosen.inFlight };
+  let count = 1;
+  for (const worker of candidates) {
+    if (count >= MAX_CANDIDATE_LOADS) break;
+    if (worker === chosen) continue;
+    loads[worker.nodeId] = worker.inFlight;
+    count++;
+  }
+  return loads;
+}
+
+/**
+ * Asks the policy, then labels a retry: the worker of a second or third attempt is chosen by
+ * the policy among the workers not tried yet, but the reason it runs there is the retry.
+ */
+export function decide(policy: RoutingPolicy, candidates: readonly Worker[], text: string, isRetry: boolean): RoutingDecision {
+  const decision = policy.select(candidates, text);
+  return isRetry ? { ...decision, decision: 'retry' } : decision;
 }

@@ -1,5 +1,5 @@
 import type { Worker } from '../workers/worker.js';
-import type { RoutingDecision, RoutingPolicy } from './policy.js';
+import { candidateLoads, type RoutingDecision, type RoutingPolicy } from './policy.js';
 
 /**
  * Two random candidates; the one with fewer in-flight requests from this proxy wins. On a tie,
@@ -15,7 +15,9 @@ export class PowerOfTwoPolicy implements RoutingPolicy {
     const a = candidates[first];
     const b = candidates[second] ?? a;
     if (a === undefined || b === undefined) throw new Error('power_of_two: no candidates');
-    return { worker: lessLoaded(a, b), reason: 'power_of_two' };
+    const worker = lessLoaded(a, b);
+    // The two sampled workers were the candidates: the others were never compared.
+    return { worker, decision: 'two_choices', candidateLoads: candidateLoads(a === b ? [a] : [a, b], worker) };
   }
 }
 

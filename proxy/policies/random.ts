@@ -1,5 +1,5 @@
 import type { Worker } from '../workers/worker.js';
-import type { RoutingDecision, RoutingPolicy } from './policy.js';
+import { candidateLoads, type RoutingDecision, type RoutingPolicy } from './policy.js';
 
 export class RandomPolicy implements RoutingPolicy {
   readonly name = 'random';
@@ -7,6 +7,6 @@ export class RandomPolicy implements RoutingPolicy {
   select(candidates: readonly Worker[]): RoutingDecision {
     const worker = candidates[Math.floor(Math.random() * candidates.length)];
     if (worker === undefined) throw new Error('random: no candidates');
-    return { worker, reason: 'random' };
+    return { worker, decision: 'random', candidateLoads: candidateLoads(candidates, worker) };
   }
 }

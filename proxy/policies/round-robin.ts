@@ -1,5 +1,5 @@
 import type { Worker } from '../workers/worker.js';
-import type { RoutingDecision, RoutingPolicy } from './policy.js';
+import { candidateLoads, type RoutingDecision, type RoutingPolicy } from './policy.js';
 
 export class RoundRobinPolicy implements RoutingPolicy {
   readonly name = 'round_robin';
@@ -8,6 +8,6 @@ export class RoundRobinPolicy implements RoutingPolicy {
   select(candidates: readonly Worker[]): RoutingDecision {
     const worker = candidates[this.#next++ % candidates.length];
     if (worker === undefined) throw new Error('round_robin: no candidates');
-    return { worker, reason: 'round_robin' };
+    return { worker, decision: 'round_robin', candidateLoads: candidateLoads(candidates, worker) };
   }
 }

@@ -24,6 +24,20 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string)
 /** GETs that any healthy worker can answer (untraced). */
 const WORKER_INFO_PATHS = new Set(['/v1/models', '/get_model_info', '/get_server_info', '/health_generate']);
 
+/**
+ * The collector's read API, forwarded untraced so `/v1/traces…` works on the proxy port (as
+ * users of the seed's router expect): traces, stats, the live tail `/v1/traces/stream` and the
+ * dashboard. Only GET and HEAD: ingest (`POST /v1/traces`) is served on the collector's own
+ * port alone, so whoever reaches the proxy cannot write records (issue 14 item 2).
+ */
+export function isCollectorReadPath(path: string): boolean {
+  return (
+    path === '/v1/traces' || path.startsWith('/v1/traces/') ||
+    path === '/traces' || path.startsWith('/traces/') ||
+    path === '/dashboard' || path.startsWith('/dashboard/')
+  );
+}
+
 export interface OwnRoutesDeps {
   upstream: Upstream;
   forwarder: Forwarder;
@@ -32,10 +46,15 @@ export interface OwnRoutesDeps {
   startedMs: number;
 }
 
+function methodNotAllowed(res: ServerResponse, allow: string, message: string): void {
+  res.setHeader('allow', allow);
+  sendError(res, 'method_not_allowed', message);
+}
+
 /**
  * What the proxy answers itself or forwards untraced: its health and metrics, the worker list,
- * fan-outs to every worker, info GETs, and the collector's trace API (so `/v1/traces…` works on
- * the proxy port, as users of the seed's router expect). Everything else is a traced request.
+ * fan-outs to every worker, info GETs, and the collector's read API. Everything else is a
+ * traced request.
  */
 export class OwnRoutes {
   readonly #deps: OwnRoutesDeps;
@@ -47,24 +66,31 @@ export class OwnRoutes {
   /** True when the request was handled here. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
     const method = req.method ?? 'GET';
-    if (path === '/v1/traces' || path.startsWith('/v1/traces/') || path === '/traces' || path.startsWith('/traces/')) {
+    const isRead = method === 'GET' || method === 'HEAD';
+    const upstream = this.#deps.upstream;
+    if (isCollectorReadPath(path)) {
+      if (!isRead) {
+        methodNotAllowed(res, 'GET, HEAD', `${method} ${path} is not served on the proxy port: send records to the collector's own port`);
+        return true;
+      }
       this.#deps.forwarder.passthrough(req, res, this.#deps.collectorUrl, (error) =>
         sendError(res, 'collector_unreachable', `collector at ${this.#deps.collectorUrl}: ${error.message}`),
       );
       return true;
     }
+    if (path === '/flush_cache' && upstream.mode === 'gateway') {
+      // Destructive: only on POST (a crawler's or a browser's GET must not empty every cache).
+      if (method !== 'POST') {
+        methodNotAllowed(res, 'POST', '/flush_cache empties every worker\'s prefix cache: use POST');
+        return true;
+      }
+      const results = await this.#fanOut(upstream.workers, '/flush_cache', 'POST');
+      sendJson(res, results.every((result) => result.status === 200) ? 200 : 502, { workers: results });
+      return true;
+    }
     if (method === 'POST') return false;
-    const upstream = this.#deps.upstream;
-    if (path === '/health' && method === 'GET') {
-      const workers = this.#workers();
-      sendJson(res, 200, {
-        status: 'ok',
-        version: packageVersion(),
-        mode: upstream.mode,
-        uptime_seconds: Math.round((Date.now() - this.#deps.startedMs) / 1000),
-        healthy_workers: workers.filter((worker) => worker.healthy).length,
-        workers: workers.length,
-      });
+    if ((path === '/health' || path === '/liveness') && isRead) {
+      this.#health(res, path === '/liveness');
       return true;
     }
     if (path === '/metrics' && method === 'GET') {
@@ -90,22 +116,36 @@ export class OwnRoutes {
       sendJson(res, 200, { workers: await this.#fanOut(upstream.workers, '/get_load', 'GET') });
       return true;
     }
-    if (upstream.mode === 'gateway' && path === '/flush_cache') {
-      const results = await this.#fanOut(upstream.workers, '/flush_cache', 'POST');
-      sendJson(res, results.every((result) => result.status === 200) ? 200 : 502, { workers: results });
-      return true;
-    }
     // Info GETs, and any other non-POST: one healthy worker (or the router) answers, untraced.
     const target = upstream.mode === 'router' ? upstream.router : this.#healthyWorker(upstream.workers);
     if (target === undefined) {
       sendError(res, 'no_healthy_worker', 'no healthy worker to answer this request');
       return true;
     }
-    if (WORKER_INFO_PATHS.has(path) || method === 'GET' || method === 'HEAD') {
+    if (WORKER_INFO_PATHS.has(path) || isRead) {
       this.#deps.forwarder.passthrough(req, res, target.url, (error) => sendError(res, 'worker_unreachable', `${target.url}: ${error.message}`));
       return true;
     }
     return false;
+  }
+
+  /**
+   * `/health` is 503 when no worker is healthy, so a router in front (a sidecar's one worker
+   * down) stops sending traffic that would fail; `/liveness` stays 200 while the process runs
+   * (for a restart probe, which must not restart the proxy because a worker is down).
+   */
+  #health(res: ServerResponse, liveness: boolean): void {
+    const workers = this.#workers();
+    const healthy = workers.filter((worker) => worker.healthy).length;
+    const serving = liveness || healthy > 0;
+    sendJson(res, serving ? 200 : 503, {
+      status: serving ? 'ok' : 'no_healthy_worker',
+      version: packageVersion(),
+      mode: this.#deps.upstream.mode,
+      uptime_seconds: Math.round((Date.now() - this.#deps.startedMs) / 1000),
+      healthy_workers: healthy,
+      workers: workers.length,
+    });
   }
 
   #workers(): readonly Worker[] {
@@ -115,7 +155,7 @@ export class OwnRoutes {
 
   #healthyWorker(workers: readonly Worker[]): Worker | undefined {
     const healthy = workers.filter((worker) => worker.healthy);
-    return healthy.length > 0 ? leastLoaded(healthy) : undefined;
+    return healthy.length > 0 ? leastLoaded(healthy).worker : undefined;
   }
 
   async #fanOut(workers: readonly Worker[], path: string, method: string): Promise<Array<{ node_id: string; url: string; status: number | null; body: unknown; error?: string }>> {

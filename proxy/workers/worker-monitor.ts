@@ -31,8 +31,18 @@ export function parseLoad(body: string): { waiting: number; tokens: number } | u
   return { waiting, tokens };
 }
 
+/** First re-probe of a worker that just failed, doubled per failure up to UNHEALTHY_PROBE_MAX_MS. */
+export const UNHEALTHY_PROBE_FIRST_MS = 100;
+/**
+ * The longest gap between probes of an unhealthy worker (or the health interval, when shorter):
+ * a worker that starts after the proxy, or comes back, is used within about a second instead
+ * of a whole --health-check-interval-secs. One small GET per second per down worker.
+ */
+export const UNHEALTHY_PROBE_MAX_MS = 1000;
+
 /**
  * Polls each worker's `/health` (healthy on 200) and `/get_load`. The first round runs at once.
+ * A worker marked unhealthy is re-probed on its own, faster, with backoff, until it answers.
  * Health changes are logged once per change.
  */
 export class WorkerMonitor {
@@ -41,6 +51,9 @@ export class WorkerMonitor {
   readonly #timeoutMs: number;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #options: MonitorOptions;
+  /** Re-probe timers of unhealthy workers. */
+  readonly #probes = new Map<Worker, NodeJS.Timeout>();
+  #stopped = false;
 
   constructor(workers: readonly Worker[], options: MonitorOptions, logger: Logger) {
     this.#workers = workers;
@@ -62,33 +75,58 @@ export class WorkerMonitor {
   }
 
   stop(): void {
+    this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    for (const timer of this.#probes.values()) clearTimeout(timer);
+    this.#probes.clear();
   }
 
   async checkHealth(): Promise<void> {
-    await Promise.all(
-      this.#workers.map(async (worker) => {
-        let healthy: boolean;
-        let reason = '';
-        try {
-          const { status } = await simpleRequest(`${worker.url}/health`, { timeoutMs: this.#timeoutMs });
-          healthy = status === 200;
-          reason = `status ${status}`;
-        } catch (error) {
-          healthy = false;
-          reason = error instanceof Error ? error.message : String(error);
-        }
-        this.setHealth(worker, healthy, reason);
-      }),
-    );
+    await Promise.all(this.#workers.map((worker) => this.#probe(worker)));
   }
 
   /** Marks a worker; used by checks and by the forwarder when a connection is refused. */
   setHealth(worker: Worker, healthy: boolean, reason: string): void {
+    if (!healthy) this.#startProbing(worker);
     if (worker.healthy === healthy) return;
     worker.healthy = healthy;
     if (healthy) this.#logger.info({ node_id: worker.nodeId, url: worker.url }, 'worker healthy again');
     else this.#logger.warn({ node_id: worker.nodeId, url: worker.url, reason }, 'worker unhealthy');
+  }
+
+  async #probe(worker: Worker): Promise<boolean> {
+    let healthy: boolean;
+    let reason = '';
+    try {
+      const { status } = await simpleRequest(`${worker.url}/health`, { timeoutMs: this.#timeoutMs });
+      healthy = status === 200;
+      reason = `status ${status}`;
+    } catch (error) {
+      healthy = false;
+      reason = error instanceof Error ? error.message : String(error);
+    }
+    this.setHealth(worker, healthy, reason);
+    return healthy;
+  }
+
+  /** Re-probes an unhealthy worker after 100 ms, 200 ms, … up to 1 s (never beyond the interval) until it answers. */
+  #startProbing(worker: Worker): void {
+    if (this.#stopped || this.#probes.has(worker)) return;
+    const maxMs = Math.min(UNHEALTHY_PROBE_MAX_MS, this.#options.healthCheckIntervalSecs * 1000);
+    const schedule = (delayMs: number): void => {
+      // The timer stays in #probes during the probe, so the failure it reports (setHealth)
+      // does not start a second loop.
+      const timer = setTimeout(() => {
+        void this.#probe(worker).then((healthy) => {
+          if (this.#probes.get(worker) !== timer) return; // stopped meanwhile
+          this.#probes.delete(worker);
+          if (!healthy && !this.#stopped) schedule(Math.min(delayMs * 2, maxMs));
+        });
+      }, delayMs);
+      timer.unref();
+      this.#probes.set(worker, timer);
+    };
+    schedule(Math.min(UNHEALTHY_PROBE_FIRST_MS, maxMs));
   }
 
   async pollLoad(): Promise<void> {

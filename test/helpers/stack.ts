@@ -21,9 +21,9 @@ export async function startWorkers(count: number, options: SimWorkerOptions = {}
   return workers;
 }
 
-/** A proxy on 127.0.0.1:0 with fast exporter flushes, closed after the test file. */
+/** A proxy on 127.0.0.1:0, closed after the test file. */
 export async function startTestProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const proxy = await startProxy({ port: 0, healthCheckIntervalSecs: 60, loadCheckIntervalSecs: 0, shutdownGraceSecs: 0.2, ...options, exporter: { flushIntervalMs: 20, ...options.exporter } });
+  const proxy = await startProxy({ port: 0, healthCheckIntervalSecs: 60, loadCheckIntervalSecs: 0, shutdownGraceSecs: 0.2, ...options });
   afterAll(() => proxy.close());
   return proxy;
 }

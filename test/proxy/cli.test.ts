@@ -20,6 +20,11 @@ describe('routetrace-proxy command line', () => {
     expect(run(['--worker-urls', 'http://a:1', '--cache-threshold', '2'])).toEqual({ status: 2, stderr: "routetrace-proxy: --cache-threshold: expected a number from 0 to 1, got '2'\n" });
   });
 
+  it('refuses at start, exit 2 and one line, values that would make every record invalid', () => {
+    expect(run(['--worker-urls', 'http://a:1', '--proxy-id', 'p'.repeat(257)])).toEqual({ status: 2, stderr: 'routetrace-proxy: --proxy-id: at most 256 characters (the record\'s proxy_id), got 257\n' });
+    expect(run(['--worker-urls', `${'n'.repeat(129)}=http://a:1`])).toEqual({ status: 2, stderr: 'routetrace-proxy: --worker-urls: a worker name is at most 128 characters (the record\'s node_id), got 129\n' });
+  });
+
   it('documents every flag with its default and environment variable in --help', () => {
     const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);

@@ -102,7 +102,7 @@ describe('collector + proxy + two simulated workers', async () => {
     });
     const metrics = (await request(`${stack.proxy.url}/metrics`)).text;
     expect(metrics).toMatch(/routetrace_proxy_requests_total\{node_id="worker-\d",status="completed"\} \d+/);
-    expect(metrics).toContain('routetrace_proxy_policy_decisions_total{policy="cache_aware",reason="prefix_match"}');
+    expect(metrics).toContain('routetrace_proxy_policy_decisions_total{policy="cache_aware",decision="tree_match"}');
     expect(metrics).toContain('routetrace_proxy_exporter_queue_length 0');
     expect(metrics).toContain('routetrace_proxy_records_sent_total 10');
   });

