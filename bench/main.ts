@@ -66,7 +66,7 @@ const report = {
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, servers_on_core: 0, load_generator_on_core: 1 },
   figures: figures.map((figure) => ({ ...figure, met: meets(figure) })),
 };
-const resultsDir = join(import.meta.dirname, '../../../bench/results');
+const resultsDir = join(import.meta.dirname, '../../bench/results');
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${table(figures)}\n\n${figures.length} figures in ${report.seconds} s; written to bench/results/latest.json\n`);

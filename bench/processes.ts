@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DIST = join(import.meta.dirname, '../..');
+const DIST = join(import.meta.dirname, '..');
 export const BIN = {
   collector: join(DIST, 'collector/main.js'),
   proxy: join(DIST, 'proxy/main.js'),
@@ -22,9 +22,17 @@ export interface Pinned {
 }
 
 /** Starts one of routetrace's bins pinned to the server core; resolves on its "listening" line. */
-export async function startPinned(binary: keyof typeof BIN, args: string[]): Promise<Pinned> {
+export function startPinned(binary: keyof typeof BIN, args: string[]): Promise<Pinned> {
+  return startPinnedScript(binary, BIN[binary], args);
+}
+
+/**
+ * Starts a Node script pinned to the server core; resolves on the first `"url":"http://…"` it
+ * prints (routetrace's bins log it in their "listening" line; the bench baselines print it).
+ */
+export async function startPinnedScript(binary: string, script: string, args: string[], nodeArgs: string[] = []): Promise<Pinned> {
   // Default log level (info): lifecycle lines only, among them the "listening" line awaited here.
-  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, BIN[binary], ...args], {
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...nodeArgs, script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
