@@ -9,6 +9,10 @@ export interface RoutingDecision {
   reason: 'round_robin' | 'random' | 'power_of_two' | 'prefix_match' | 'least_loaded' | 'imbalanced';
   /** cache_aware only: the predicted share of the prompt text already sent to that worker. */
   prefixMatchRate?: number;
+  /** The policy's branch, recorded as `decision` (e.g. tree_match, min_load). */
+  decision?: string;
+  /** In-flight requests per candidate node at decision time, recorded as `candidate_loads`. */
+  candidateLoads?: Record<string, number>;
 }
 
 export interface RoutingPolicy {

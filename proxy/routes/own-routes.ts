@@ -1,25 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorBody, type ErrorCode, errorStatus } from '#shared/errors.js';
 import { packageVersion } from '#shared/version.js';
-import type { Forwarder, Upstream } from '../forward/forwarder.js';
-import { simpleRequest } from '../http/simple-request.js';
+import { idleTimeoutRequest } from '../client/idle-timeout-request.js';
+import type { Forwarder } from '../forward/forwarder.js';
+import type { Upstream } from '../forward/upstream.js';
+import { sendError, sendJson } from '../http/send-error.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { leastLoaded } from '../policies/policy.js';
 import type { Worker } from '../workers/worker.js';
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  sendJson(res, errorStatus(code), errorBody(code, message));
-}
 
 /** GETs that any healthy worker can answer (untraced). */
 const WORKER_INFO_PATHS = new Set(['/v1/models', '/get_model_info', '/get_server_info', '/health_generate']);
@@ -44,58 +31,71 @@ export class OwnRoutes {
     this.#deps = deps;
   }
 
-  /** True when the request was handled here. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  /**
+   * True when the request is handled here (answered now or by a promise of its own). Synchronous
+   * on purpose: every traced request passes through it, and a promise per request is measurable.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
     const method = req.method ?? 'GET';
-    if (path === '/v1/traces' || path.startsWith('/v1/traces/') || path === '/traces' || path.startsWith('/traces/')) {
-      this.#deps.forwarder.passthrough(req, res, this.#deps.collectorUrl, (error) =>
-        sendError(res, 'collector_unreachable', `collector at ${this.#deps.collectorUrl}: ${error.message}`),
-      );
-      return true;
-    }
+    if (path === '/v1/traces' || path.startsWith('/v1/traces/') || path === '/traces' || path.startsWith('/traces/')) return this.#collectorApi(req, res);
     if (method === 'POST') return false;
     const upstream = this.#deps.upstream;
-    if (path === '/health' && method === 'GET') {
-      const workers = this.#workers();
-      sendJson(res, 200, {
-        status: 'ok',
-        version: packageVersion(),
-        mode: upstream.mode,
-        uptime_seconds: Math.round((Date.now() - this.#deps.startedMs) / 1000),
-        healthy_workers: workers.filter((worker) => worker.healthy).length,
-        workers: workers.length,
-      });
-      return true;
-    }
-    if (path === '/metrics' && method === 'GET') {
-      res.writeHead(200, { 'content-type': this.#deps.metrics.registry.contentType });
-      res.end(await this.#deps.metrics.registry.metrics());
-      return true;
-    }
-    if (path === '/list_workers' && method === 'GET') {
-      const workers = this.#workers();
-      sendJson(res, 200, {
-        urls: workers.map((worker) => worker.url),
-        workers: workers.map((worker) => ({
-          node_id: worker.nodeId,
-          url: worker.url,
-          healthy: worker.healthy,
-          in_flight: worker.inFlight,
-          worker_load: worker.reportedLoad?.waiting ?? null,
-        })),
-      });
-      return true;
-    }
-    if (upstream.mode === 'gateway' && path === '/get_loads' && method === 'GET') {
-      sendJson(res, 200, { workers: await this.#fanOut(upstream.workers, '/get_load', 'GET') });
-      return true;
+    if (method === 'GET' && path === '/health') return this.#health(res);
+    if (method === 'GET' && path === '/metrics') return this.#answerLater(res, this.#metrics(res));
+    if (method === 'GET' && path === '/list_workers') return this.#listWorkers(res);
+    if (upstream.mode === 'gateway' && method === 'GET' && path === '/get_loads') {
+      return this.#answerLater(res, this.#fanOut(upstream.workers, '/get_load', 'GET').then((workers) => sendJson(res, 200, { workers })));
     }
     if (upstream.mode === 'gateway' && path === '/flush_cache') {
-      const results = await this.#fanOut(upstream.workers, '/flush_cache', 'POST');
-      sendJson(res, results.every((result) => result.status === 200) ? 200 : 502, { workers: results });
-      return true;
+      return this.#answerLater(res, this.#fanOut(upstream.workers, '/flush_cache', 'POST').then((results) => sendJson(res, results.every((result) => result.status === 200) ? 200 : 502, { workers: results })));
     }
-    // Info GETs, and any other non-POST: one healthy worker (or the router) answers, untraced.
+    return this.#toOneWorker(req, res, path, method);
+  }
+
+  /** The collector's trace API, forwarded untraced so `/v1/traces…` works on the proxy port. */
+  #collectorApi(req: IncomingMessage, res: ServerResponse): boolean {
+    const collectorUrl = this.#deps.collectorUrl;
+    this.#deps.forwarder.passthrough(req, res, collectorUrl, (error) => sendError(res, 'collector_unreachable', `collector at ${collectorUrl}: ${error.message}`));
+    return true;
+  }
+
+  #health(res: ServerResponse): boolean {
+    const workers = this.#workers();
+    sendJson(res, 200, {
+      status: 'ok',
+      version: packageVersion(),
+      mode: this.#deps.upstream.mode,
+      uptime_seconds: Math.round((Date.now() - this.#deps.startedMs) / 1000),
+      healthy_workers: workers.filter((worker) => worker.healthy).length,
+      workers: workers.length,
+    });
+    return true;
+  }
+
+  async #metrics(res: ServerResponse): Promise<void> {
+    const text = await this.#deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': this.#deps.metrics.registry.contentType });
+    res.end(text);
+  }
+
+  #listWorkers(res: ServerResponse): boolean {
+    const workers = this.#workers();
+    sendJson(res, 200, {
+      urls: workers.map((worker) => worker.url),
+      workers: workers.map((worker) => ({
+        node_id: worker.nodeId,
+        url: worker.url,
+        healthy: worker.healthy,
+        in_flight: worker.inFlight,
+        worker_load: worker.reportedLoad?.waiting ?? null,
+      })),
+    });
+    return true;
+  }
+
+  /** Info GETs, and any other non-POST: one healthy worker (or the router) answers, untraced. */
+  #toOneWorker(req: IncomingMessage, res: ServerResponse, path: string, method: string): boolean {
+    const upstream = this.#deps.upstream;
     const target = upstream.mode === 'router' ? upstream.router : this.#healthyWorker(upstream.workers);
     if (target === undefined) {
       sendError(res, 'no_healthy_worker', 'no healthy worker to answer this request');
@@ -106,6 +106,12 @@ export class OwnRoutes {
       return true;
     }
     return false;
+  }
+
+  /** An answer that needs I/O first: a failure becomes a 500 in the table's shape. */
+  #answerLater(res: ServerResponse, answer: Promise<void>): boolean {
+    answer.catch((error: unknown) => sendError(res, 'internal_error', `internal error in routetrace-proxy: ${error instanceof Error ? error.message : String(error)}`));
+    return true;
   }
 
   #workers(): readonly Worker[] {
@@ -122,7 +128,7 @@ export class OwnRoutes {
     return Promise.all(
       workers.map(async (worker) => {
         try {
-          const { status, body } = await simpleRequest(`${worker.url}${path}`, { method, timeoutMs: 5000 });
+          const { status, body } = await idleTimeoutRequest(`${worker.url}${path}`, { method, idleTimeoutMs: 5000 });
           let parsed: unknown = body;
           try {
             parsed = JSON.parse(body);
