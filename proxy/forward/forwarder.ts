@@ -2,28 +2,23 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { errorStatus, type ErrorCode } from '#shared/errors.js';
-import { isValidRequestId, type TraceStatus } from '#shared/record.js';
-import { attributeFromHeaders } from '../attribution/worker-header.js';
-import { sendError } from '../http/send-error.js';
-import type { Worker } from '../workers/worker.js';
+import type { TraceStatus } from '#shared/record.js';
+import { endStreamWithError, sendError } from '../http/send-error.js';
 import { DeadlineList } from './deadlines.js';
-import { forwardRequestHeaders, stripResponseHopByHop } from './hop-by-hop.js';
-import { generateRequestId, uuidV7 } from './ids.js';
+import { CLIENT_BODY, forwardRequestHeaders, REWRITTEN_BODY } from './hop-by-hop.js';
+import { WorkerChooser } from './choose-worker.js';
+import { takeIntake } from './intake.js';
 import { classifyResponse, describeUpstreamError, errorCodeOf, mayRetry } from './outcome.js';
-import { prepareBody } from './prepare-body.js';
-import { declaredLength, hasBody, limitedBody, readBody } from './read-body.js';
-import { buildRecord, type Served } from './record-builder.js';
+import { hasBody, limitedBody } from './read-body.js';
+import { RecordSink } from './record-sink.js';
 import { RequestContext } from './request-context.js';
-import { takeHeaderRequestId } from './request-id.js';
 import { RequestMetrics } from './request-metrics.js';
+import { clientResponseHeaders } from './response-headers.js';
 import { ResponseObserver } from './response-observer.js';
-import { PARSED_PATHS, type RequestFacts } from './sglang-body.js';
+import type { RequestFacts } from './sglang-body.js';
 import { MAX_ATTEMPTS, type ForwarderDeps, type ForwarderOptions } from './upstream.js';
 import { UpstreamPools } from './upstream-pools.js';
 
-const REWRITTEN_BODY: Readonly<Record<string, true>> = { 'x-request-id': true, 'content-length': true, 'accept-encoding': true };
-const CLIENT_BODY: Readonly<Record<string, true>> = { 'x-request-id': true };
-const NOTHING: Readonly<Record<string, true>> = {};
 const ignore = (): void => undefined;
 
 /**
@@ -33,93 +28,47 @@ const ignore = (): void => undefined;
  * (fixed shape), two closures on `res`; no timer (one DeadlineList), no Map/Set entry.
  */
 export class Forwarder {
-  readonly options: ForwarderOptions;
-  readonly deps: ForwarderDeps;
   readonly deadlines: DeadlineList;
   readonly pools = new UpstreamPools();
   readonly metrics: RequestMetrics;
-  readonly #served = new Map<Worker, Served>();
-  #inferCounter = 0;
+  readonly #chooser: WorkerChooser;
+  readonly sink: RecordSink;
 
-  constructor(options: ForwarderOptions, deps: ForwarderDeps) {
-    this.options = options;
-    this.deps = deps;
+  constructor(
+    readonly options: ForwarderOptions,
+    readonly deps: ForwarderDeps,
+  ) {
     this.deadlines = new DeadlineList(options.requestTimeoutMs);
     this.metrics = new RequestMetrics(deps.metrics);
-    const up = options.upstream;
-    const router = up.mode === 'router';
-    for (const worker of router ? [up.router] : up.workers) this.#served.set(worker, { nodeId: router ? 'router' : worker.nodeId, url: worker.url, attribution: router ? 'router' : 'proxy' });
+    this.#chooser = new WorkerChooser(options.upstream, this.metrics);
+    this.sink = new RecordSink(deps, this.metrics, options);
   }
 
   /** Forwards a request chosen by the policy (or to the router) and records it. */
   async forward(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const startedAt = performance.now();
     const options = this.options;
-    const headerId = takeHeaderRequestId(req.headers, options.requestIdHeaders);
-    let body: Buffer | undefined;
-    let facts: RequestFacts | undefined;
-    let tooLarge = declaredLength(req) > options.maxPayloadBytes;
-    if (!tooLarge && req.method === 'POST' && PARSED_PATHS.has(path)) {
-      const read = await readBody(req, options.maxPayloadBytes);
-      if (!read.ok && read.reason === 'aborted') return; // the client left mid-body: nothing was routed
-      if (read.ok) ({ body, facts } = prepareBody(path, read.body, options.injectRid ? (headerId ?? generateRequestId(path)) : undefined));
-      else tooLarge = true;
-    }
-    const rid = facts?.rid;
-    const requestId = headerId ?? (rid !== undefined && isValidRequestId(rid) ? rid : generateRequestId(path));
-    const ex = new Exchange(this, req, res, requestId, path, startedAt, body, facts, true);
-    if (tooLarge) return ex.fail('payload_too_large', `body exceeds --max-payload-size (${options.maxPayloadBytes} bytes)`);
+    const intake = await takeIntake(req, path, options);
+    if (intake === undefined) return; // the client left mid-body: nothing was routed
+    const { requestId, body } = intake;
+    const ex = new Exchange(this, req, res, requestId, path, startedAt, body, intake.facts, true);
+    if (intake.tooLarge) return ex.fail('payload_too_large', `body exceeds --max-payload-size (${options.maxPayloadBytes} bytes)`);
     ex.headers = forwardRequestHeaders(req.headers, body === undefined ? CLIENT_BODY : REWRITTEN_BODY);
     ex.headers.push('x-request-id', requestId);
     if (body !== undefined) ex.headers.push('content-length', String(body.length));
     else if (hasBody(req)) ex.streamBody = Readable.from(limitedBody(req, options.maxPayloadBytes));
-    res.on('close', () => ex.onClientClose());
-    res.on('error', ignore);
+    res.on('close', () => ex.onClientClose()).on('error', ignore);
     this.deadlines.arm(ex, startedAt);
     this.dispatch(ex);
   }
 
-  /** Forwards without a record or deadline (info endpoints, the collector's API); `onError` answers failures. */
-  passthrough(req: IncomingMessage, res: ServerResponse, target: string, onError: (error: Error) => void): void {
-    const ex = new Exchange(this, req, res, '', req.url ?? '/', performance.now(), undefined, undefined, false);
-    ex.onPassthroughError = onError;
-    ex.headers = forwardRequestHeaders(req.headers, NOTHING);
-    if (hasBody(req)) ex.streamBody = Readable.from(limitedBody(req, this.options.maxPayloadBytes));
-    res.on('close', () => ex.onClientClose());
-    res.on('error', ignore);
-    this.pools.get(target).dispatch({ path: req.url ?? '/', method: req.method ?? 'GET', headers: ex.headers, body: ex.streamBody }, ex);
-  }
-
   /** Chooses the worker of the next attempt and sends the request to it. */
   dispatch(ex: Exchange): void {
-    const up = this.options.upstream;
-    let worker: Worker;
-    if (up.mode === 'router') {
-      worker = up.router;
-      const known = up.knownWorkers;
-      if (up.inferRoundRobin && known.length > 0) {
-        const inferred = known[this.#inferCounter++ % known.length];
-        if (inferred !== undefined) ex.attributed = { nodeId: inferred.nodeId, url: inferred.url, attribution: 'inferred' };
-      }
-    } else {
-      const tried = ex.tried;
-      const candidates = up.workers.filter((each) => each.healthy && (tried === undefined || !tried.includes(each)));
-      if (candidates.length === 0) {
-        if (ex.attempts === 0) return ex.fail('no_healthy_worker', `none of the ${up.workers.length} workers is healthy`);
-        return ex.fail('worker_unreachable', ex.lastError ?? 'no other healthy worker to retry on');
-      }
-      const decision = up.policy.select(candidates, ex.facts?.promptText ?? '');
-      this.metrics.decision(up.policy.name, decision.reason);
-      worker = decision.worker;
-      ex.prefixMatchRate = decision.prefixMatchRate;
-      ex.decision = decision.decision;
-      ex.candidateLoads = decision.candidateLoads;
-      ex.queueSize = worker.inFlight;
-      ex.workerLoad = worker.reportedLoad?.waiting;
-    }
+    const worker = this.#chooser.choose(ex);
+    if ('code' in worker) return ex.fail(worker.code, worker.message);
     ex.attempts++;
     ex.worker = worker;
-    ex.served = this.#served.get(worker);
+    ex.served = this.#chooser.served(worker);
     ex.sent = false;
     worker.inFlight++;
     ex.holdsSlot = true;
@@ -144,23 +93,6 @@ export class Forwarder {
     ex.fail('worker_unreachable', ex.lastError);
   }
 
-  /** Decides the outcome once: metrics, debug log, and the record queued for the collector. */
-  finish(ex: Exchange, status: TraceStatus, error: string | undefined): void {
-    const served = ex.attributed ?? ex.served;
-    this.metrics.request(served?.nodeId ?? 'none', status);
-    const logger = this.deps.logger;
-    if (logger.isLevelEnabled('debug')) logger.debug({ request_id: ex.requestId, node_id: served?.nodeId, status, http_status: ex.httpStatus, error }, 'request done');
-    const exporter = this.deps.exporter;
-    if (exporter === undefined) return;
-    try {
-      const up = this.options.upstream;
-      exporter.enqueue(buildRecord(ex, { status, error }, { routingPolicy: up.policyLabel, proxyId: this.options.proxyId, selfUrl: this.options.selfUrl() }, uuidV7(), performance.now()));
-    } catch (failure) {
-      // Tracing never breaks serving: a record that cannot be built is logged, not thrown.
-      logger.error({ err: failure, request_id: ex.requestId }, 'could not build a routing record');
-    }
-  }
-
   close(): Promise<void> {
     this.deadlines.close();
     return this.pools.close();
@@ -168,7 +100,7 @@ export class Forwarder {
 }
 
 /** undici's handler for one request: the worker's answer, written straight into the client's response. */
-class Exchange extends RequestContext implements Dispatcher.DispatchHandler {
+export class Exchange extends RequestContext implements Dispatcher.DispatchHandler {
   readonly fwd: Forwarder;
   /** Passthrough only: answers a failure before the response started. */
   onPassthroughError: ((error: Error) => void) | undefined = undefined;
@@ -190,22 +122,14 @@ class Exchange extends RequestContext implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     if (status < 200 || this.done) return; // 1xx informational answers are the worker's hop only
     this.httpStatus = status;
-    stripResponseHopByHop(headers);
+    const ready = clientResponseHeaders(headers, this, this.fwd.options.upstream);
     if (this.traced) {
-      const up = this.fwd.options.upstream;
-      if (up.mode === 'router') this.attributed = attributeFromHeaders(headers, up.workerHeaders, up.knownWorkers, up.router.url) ?? this.attributed;
       const contentType = headers['content-type'];
       this.observer = new ResponseObserver(typeof contentType === 'string' ? contentType : undefined);
       // An event stream has no deadline once it has started (long generations are normal).
       if (this.observer.isEventStream) this.fwd.deadlines.disarm(this);
-      const shown = this.attributed ?? this.worker;
-      headers['x-request-id'] = this.requestId;
-      if (shown !== undefined) {
-        headers['x-sglang-worker'] = shown.url;
-        headers['x-sglang-worker-id'] = shown.nodeId;
-      }
     }
-    this.res.writeHead(status, headers);
+    this.res.writeHead(status, ready);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -237,11 +161,8 @@ class Exchange extends RequestContext implements Dispatcher.DispatchHandler {
     const message = `${this.worker?.url ?? 'worker'} closed the connection mid-response`;
     if (this.traced) this.finish('failed', message);
     this.done = true;
-    const res = this.res;
-    if (this.observer?.isEventStream === true && !res.writableEnded && !res.destroyed) {
-      // The client sees the stream end with an error event, as SGLang sends errors in-stream.
-      res.end(`data: ${JSON.stringify({ error: { message, code: 'worker_unreachable' } })}\n\n`);
-    } else res.destroy();
+    if (this.observer?.isEventStream === true) endStreamWithError(this.res, 'worker_unreachable', message);
+    else this.res.destroy();
   }
 
   override onDeadline(): void {
@@ -274,6 +195,6 @@ class Exchange extends RequestContext implements Dispatcher.DispatchHandler {
     this.done = true;
     this.fwd.deadlines.disarm(this);
     this.release();
-    this.fwd.finish(this, status, error);
+    this.fwd.sink.finish(this, status, error);
   }
 }

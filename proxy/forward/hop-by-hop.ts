@@ -29,6 +29,10 @@ function connectionNamed(headers: IncomingHttpHeaders): string[] | undefined {
   return extra.length > 0 ? extra : undefined;
 }
 
+/** Request headers the proxy sets itself: for a body it read (and may have rewritten), or a streamed one. */
+export const REWRITTEN_BODY: Readonly<Record<string, true>> = { 'x-request-id': true, 'content-length': true, 'accept-encoding': true };
+export const CLIENT_BODY: Readonly<Record<string, true>> = { 'x-request-id': true };
+
 /**
  * Request headers for the worker, as a flat `[name, value, …]` list (undici's cheapest input):
  * without hop-by-hop headers, the client's Host (the worker's own is sent), Expect (Node has

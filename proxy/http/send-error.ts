@@ -23,3 +23,12 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string,
   if (res.writableEnded || res.destroyed) return;
   sendJson(res, errorStatus(code), errorBody(code, message), requestId);
 }
+
+/**
+ * Ends an event stream that broke mid-way with an error event, as SGLang reports errors
+ * in-stream: OpenAI clients raise it instead of waiting on a stream that just stopped.
+ */
+export function endStreamWithError(res: ServerResponse, code: ErrorCode, message: string): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.end(`data: ${JSON.stringify({ error: { message, code } })}\n\n`);
+}

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { packageVersion } from '#shared/version.js';
 import { idleTimeoutRequest } from '../client/idle-timeout-request.js';
 import type { Forwarder } from '../forward/forwarder.js';
+import { passthrough } from '../forward/passthrough.js';
 import type { Upstream } from '../forward/upstream.js';
 import { sendError, sendJson } from '../http/send-error.js';
 import type { ProxyMetrics } from '../metrics.js';
@@ -55,7 +56,7 @@ export class OwnRoutes {
   /** The collector's trace API, forwarded untraced so `/v1/traces…` works on the proxy port. */
   #collectorApi(req: IncomingMessage, res: ServerResponse): boolean {
     const collectorUrl = this.#deps.collectorUrl;
-    this.#deps.forwarder.passthrough(req, res, collectorUrl, (error) => sendError(res, 'collector_unreachable', `collector at ${collectorUrl}: ${error.message}`));
+    passthrough(this.#deps.forwarder, req, res, collectorUrl, (error) => sendError(res, 'collector_unreachable', `collector at ${collectorUrl}: ${error.message}`));
     return true;
   }
 
@@ -102,7 +103,7 @@ export class OwnRoutes {
       return true;
     }
     if (WORKER_INFO_PATHS.has(path) || method === 'GET' || method === 'HEAD') {
-      this.#deps.forwarder.passthrough(req, res, target.url, (error) => sendError(res, 'worker_unreachable', `${target.url}: ${error.message}`));
+      passthrough(this.#deps.forwarder, req, res, target.url, (error) => sendError(res, 'worker_unreachable', `${target.url}: ${error.message}`));
       return true;
     }
     return false;
