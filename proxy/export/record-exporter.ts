@@ -58,7 +58,8 @@ export class RecordExporter {
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
   readonly #config: Required<ExporterOptions>;
-  readonly #queue: RingQueue<RoutingRecordInput>;
+  /** Records serialised at enqueue: flat strings die or survive cheaply, object graphs get traced and promoted. */
+  readonly #queue: RingQueue<string>;
   readonly counters: ExporterCounters = { sent: 0, dropped: 0, failed: 0, retries: 0 };
   /** Dropped since the last batch the collector accepted: reported in the next envelope. */
   #unreportedDrops = 0;
@@ -86,7 +87,7 @@ export class RecordExporter {
 
   enqueue(record: RoutingRecordInput): void {
     if (this.#shutdown !== undefined) return;
-    if (this.#queue.push(record)) this.#countDrops(1);
+    if (this.#queue.push(JSON.stringify(record))) this.#countDrops(1);
     if (this.#queue.length >= this.#config.maxBatchSize && this.#inFlight === undefined) {
       setImmediate(() => this.#maybeExport());
     }
@@ -137,7 +138,7 @@ export class RecordExporter {
   async #exportBatch(): Promise<void> {
     const batch = this.#queue.take(this.#config.maxBatchSize);
     const dropped = this.#unreportedDrops;
-    const outcome = await this.#client.sendBatch({ records: batch, proxy_id: this.#proxyId, dropped }, this.#config.exportTimeoutMs);
+    const outcome = await this.#client.sendSerializedBatch(batch, this.#proxyId, dropped, this.#config.exportTimeoutMs);
     switch (outcome.kind) {
       case 'accepted': {
         this.#unreportedDrops -= dropped;

@@ -37,13 +37,11 @@ const hex = (byte: number | undefined): string => HEX[byte ?? 0] ?? '00';
  * instead of 95 ms with random UUIDs, measured).
  */
 export function uuidV7(now = Date.now()): string {
-  const start = take(10);
-  const time = now.toString(16).padStart(12, '0').slice(-12);
-  const b = (i: number): number | undefined => POOL[start + i];
+  const at = take(10);
+  const p = POOL;
+  const time = now.toString(16).padStart(12, '0');
   return (
-    `${time.slice(0, 8)}-${time.slice(8, 12)}-` +
-    `7${hex(b(0)).slice(1)}${hex(b(1))}-` +
-    `${hex(((b(2) ?? 0) & 0x3f) | 0x80)}${hex(b(3))}-` +
-    `${hex(b(4))}${hex(b(5))}${hex(b(6))}${hex(b(7))}${hex(b(8))}${hex(b(9))}`
+    `${time.slice(-12, -4)}-${time.slice(-4)}-7${hex((p[at] ?? 0) & 0x0f).slice(1)}${hex(p[at + 1])}-` +
+    `${hex(((p[at + 2] ?? 0) & 0x3f) | 0x80)}${hex(p[at + 3])}-${hex(p[at + 4])}${hex(p[at + 5])}${hex(p[at + 6])}${hex(p[at + 7])}${hex(p[at + 8])}${hex(p[at + 9])}`
   );
 }
