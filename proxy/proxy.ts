@@ -8,7 +8,7 @@ import { RecordExporter, type ExporterOptions } from './export/record-exporter.j
 import { Forwarder } from './forward/forwarder.js';
 import { DEFAULT_REQUEST_ID_HEADERS } from './forward/request-id.js';
 import { ProxyMetrics } from './metrics.js';
-import { attachIntake } from './http/intake.js';
+import { serveRequests } from './http/serve-requests.js';
 import type { CacheAwareOptions } from './policies/cache-aware.js';
 import type { PolicyName } from './policies/policy.js';
 import { OwnRoutes } from './routes/own-routes.js';
@@ -134,7 +134,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   );
   const routes = new OwnRoutes({ upstream, forwarder, metrics, collectorUrl: config.collectorUrl, startedMs });
 
-  attachIntake(server, routes, forwarder, config.maxPayloadSize, logger);
+  serveRequests(server, routes, forwarder, config.maxPayloadSize, logger);
   monitor.start();
   logger.info(
     { url, mode: upstream.mode, workers: workers.map((worker) => `${worker.nodeId}=${worker.url}`), policy: upstream.policyLabel, collector: config.tracing ? config.collectorUrl : 'off' },

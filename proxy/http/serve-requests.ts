@@ -9,7 +9,7 @@ import { sendError } from './send-error.js';
  * `Expect: 100-continue` whose declared body is over --max-payload-size gets its 413 before any
  * `100 Continue`, so the client never uploads a body that will be refused (RFC 9110 §10.1.1).
  */
-export function attachIntake(server: Server, routes: OwnRoutes, forwarder: Forwarder, maxPayloadBytes: number, logger: Logger): void {
+export function serveRequests(server: Server, routes: OwnRoutes, forwarder: Forwarder, maxPayloadBytes: number, logger: Logger): void {
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
