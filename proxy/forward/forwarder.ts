@@ -121,7 +121,6 @@ export class Exchange extends RequestContext implements Dispatcher.DispatchHandl
 
   onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
     if (status < 200 || this.done) return; // 1xx informational answers are the worker's hop only
-    this.httpStatus = status;
     const ready = clientResponseHeaders(headers, this, this.fwd.options.upstream);
     if (this.traced) {
       const contentType = headers['content-type'];
@@ -130,6 +129,7 @@ export class Exchange extends RequestContext implements Dispatcher.DispatchHandl
       if (this.observer.isEventStream) this.fwd.deadlines.disarm(this);
     }
     this.res.writeHead(status, ready);
+    this.httpStatus = status; // only now: a head Node refuses (it throws) still gets the client a 502
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
