@@ -9,7 +9,7 @@ const final = { text: 'done', meta_info: { prompt_tokens: 12, completion_tokens:
 
 describe('usage observed from responses, without buffering them', async () => {
   const collector = await startTestCollector();
-  const worker = await startHttpWorker((req, res, body) => {
+  const worker = await startHttpWorker((_req, res, body) => {
     const { text } = JSON.parse(body.toString()) as { text: string };
     if (text === 'crlf') {
       // Event-stream lines may end in CRLF (WHATWG HTML §9.2.5); the usage is in the last event.
@@ -23,7 +23,6 @@ describe('usage observed from responses, without buffering them', async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ...final, text: padding }));
     }
-    void req;
   });
   const proxy = await startTestProxy({ workerUrls: [worker.url], collectorUrl: collector.url });
   const trace = async (id: string): Promise<unknown> => {
