@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVER_CORE } from './processes.js';
 
 /** nginx as a plain keep-alive reverse proxy in front of `upstream`, pinned to the server core. */
-export async function startNginx(nginx: string, upstream: string, port: number, workDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startNginx(nginx: string, upstream: string, port: number, workDir: string): Promise<{ url: string; pids: () => number[]; stop: () => Promise<void> }> {
   const prefix = join(workDir, 'nginx');
   mkdirSync(join(prefix, 'logs'), { recursive: true });
   const { host } = new URL(upstream);
@@ -35,6 +35,17 @@ http {
   if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}`);
   return {
     url: `http://127.0.0.1:${port}`,
+    // The master and its one worker process (the one that forwards).
+    pids: () => {
+      const master = child.pid;
+      if (master === undefined) return [];
+      try {
+        const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+        return [master, ...children];
+      } catch {
+        return [master];
+      }
+    },
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());

@@ -27,9 +27,17 @@ export interface Pinned {
  * Starts one of routetrace's bins pinned to the server core; resolves on its "listening" line.
  * `binPath` runs another build of it (a before/after comparison).
  */
-export async function startPinned(binary: keyof typeof BIN, args: string[], binPath: string = BIN[binary]): Promise<Pinned> {
+export function startPinned(binary: keyof typeof BIN, args: string[], binPath: string = BIN[binary]): Promise<Pinned> {
+  return startPinnedScript(binary, binPath, args);
+}
+
+/**
+ * Starts a Node script pinned to the server core; resolves on the first `"url":"http://…"` it
+ * prints (routetrace's bins log it in their "listening" line; the bench baselines print it).
+ */
+export async function startPinnedScript(binary: string, script: string, args: string[], nodeArgs: string[] = []): Promise<Pinned> {
   // Default log level (info): lifecycle lines only, among them the "listening" line awaited here.
-  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, binPath, ...args], {
+  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...nodeArgs, script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -5,6 +5,8 @@ import { CLIENT_CORE } from './processes.js';
 
 export interface WrkResult {
   requestsPerSec: number;
+  /** Requests completed in the run. */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -26,6 +28,7 @@ export function runWrk(wrk: string, url: string, body: string, options: { connec
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   return {
     requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? Number.NaN),
+    requests: Number(/(\d+) requests in/.exec(output)?.[1] ?? Number.NaN),
     p50Ms: toMs(/\s50%\s+(\S+)/.exec(output)?.[1] ?? ''),
     p99Ms: toMs(/\s99%\s+(\S+)/.exec(output)?.[1] ?? ''),
     errors: Number(errors ?? 0) + (socketErrors === null ? 0 : socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0)),

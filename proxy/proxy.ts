@@ -1,20 +1,20 @@
-import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { withDefaults } from '#shared/defaults.js';
 import { listen, localUrl } from '#shared/listen.js';
 import { silentLogger, type Logger } from '#shared/log.js';
 import { BatchSender } from './export/batch-sender.js';
 import { RecordExporter, type ExporterOptions } from './export/record-exporter.js';
-import { Forwarder, type Upstream } from './forward/forwarder.js';
+import { Forwarder } from './forward/forwarder.js';
 import { DEFAULT_REQUEST_ID_HEADERS } from './forward/request-id.js';
-import { workerHeaderNames } from './attribution/worker-header.js';
 import { ProxyMetrics } from './metrics.js';
-import { CACHE_AWARE_DEFAULTS, type CacheAwareOptions } from './policies/cache-aware.js';
-import { createPolicy } from './policies/create-policy.js';
+import { serveRequests } from './http/serve-requests.js';
+import type { CacheAwareOptions } from './policies/cache-aware.js';
 import type { PolicyName } from './policies/policy.js';
-import { OwnRoutes, sendError } from './routes/own-routes.js';
+import { OwnRoutes } from './routes/own-routes.js';
+import { buildUpstream } from './upstream-config.js';
 import { WorkerMonitor } from './workers/worker-monitor.js';
-import { createWorker, parseWorkerSpecs, type Worker } from './workers/worker.js';
+import type { Worker } from './workers/worker.js';
 
 export interface ProxyOptions {
   /** Default: 127.0.0.1. */
@@ -94,24 +94,6 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-function buildUpstream(config: typeof PROXY_DEFAULTS & ProxyOptions): Upstream {
-  const known = parseWorkerSpecs(config.workerUrls ?? []);
-  if (config.routerUrl !== undefined) {
-    if (config.inferWorker !== undefined && known.length === 0) throw new Error('--infer-worker needs --worker-urls');
-    return {
-      mode: 'router',
-      router: createWorker('router', config.routerUrl.replace(/\/+$/, '')),
-      policyLabel: config.routerPolicy ?? 'cache_aware',
-      workerHeaders: workerHeaderNames(config.workerHeader),
-      knownWorkers: known,
-      inferRoundRobin: config.inferWorker === 'round_robin',
-    };
-  }
-  if (known.length === 0) throw new Error('give --worker-urls (gateway mode) or --router-url (front-of-router mode)');
-  const policy = createPolicy(config.policy, withDefaults(CACHE_AWARE_DEFAULTS, config.cacheAware ?? {}));
-  return { mode: 'gateway', workers: known, policy, policyLabel: config.routerPolicy ?? policy.name };
-}
-
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const config = withDefaults(PROXY_DEFAULTS, options);
   const logger = options.logger ?? silentLogger();
@@ -122,8 +104,6 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let url = '';
   let exporter: RecordExporter | undefined;
   const metrics = new ProxyMetrics(workers, () => exporter);
-  // Keep-alive upstream: without an agent http-proxy opens (and closes) a socket per request.
-  const agent = new Agent({ keepAlive: true, scheduling: 'lifo' });
   const monitor = new WorkerMonitor(workers, { healthCheckIntervalSecs: config.healthCheckIntervalSecs, loadCheckIntervalSecs: upstream.mode === 'gateway' ? config.loadCheckIntervalSecs : 0 }, logger);
 
   const server = createServer();
@@ -149,21 +129,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       proxyId,
       selfUrl: () => url,
     },
-    { agent, monitor, exporter, metrics, logger },
+    { monitor, exporter, metrics, logger },
   );
   const routes = new OwnRoutes({ upstream, forwarder, metrics, collectorUrl: config.collectorUrl, startedMs });
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    routes
-      .handle(req, res, path)
-      .then((handled) => (handled ? undefined : forwarder.forward(req, res, path)))
-      .catch((error: unknown) => {
-        logger.error({ err: error, path }, 'request handling failed');
-        sendError(res, 'internal_error', 'internal error in routetrace-proxy');
-      });
-  };
-  server.on('request', onRequest);
+  serveRequests(server, routes, forwarder, config.maxPayloadSize, logger);
   monitor.start();
   logger.info(
     { url, mode: upstream.mode, workers: workers.map((worker) => `${worker.nodeId}=${worker.url}`), policy: upstream.policyLabel, collector: config.tracing ? config.collectorUrl : 'off' },
@@ -180,20 +150,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       clearTimeout(grace);
       monitor.stop();
       if (upstream.mode === 'gateway') upstream.policy.close?.();
-      forwarder.close();
-      agent.destroy();
+      await forwarder.close();
       await exporter?.shutdown();
       logger.info({ sent: exporter?.counters.sent ?? 0, dropped: exporter?.counters.dropped ?? 0 }, 'proxy stopped');
     })();
     return closing;
   };
 
-  const count = (pool: NodeJS.ReadOnlyDict<unknown[]>): number => Object.values(pool).reduce((sum, list) => sum + (list?.length ?? 0), 0);
-  const sockets = async (): Promise<{ clientConnections: number; upstreamActive: number; upstreamIdle: number }> => ({
-    clientConnections: await new Promise<number>((resolve) => server.getConnections((_error, n) => resolve(n))),
-    upstreamActive: count(agent.sockets),
-    upstreamIdle: count(agent.freeSockets),
-  });
+  const sockets = async (): Promise<{ clientConnections: number; upstreamActive: number; upstreamIdle: number }> => {
+    const upstreamSockets = forwarder.pools.sockets();
+    return {
+      clientConnections: await new Promise<number>((resolve) => server.getConnections((_error, n) => resolve(n))),
+      upstreamActive: upstreamSockets.active,
+      upstreamIdle: upstreamSockets.idle,
+    };
+  };
 
   return { url, port, workers, exporter, monitor, metrics, sockets, close };
 }

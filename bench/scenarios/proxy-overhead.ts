@@ -1,14 +1,34 @@
 import { join } from 'node:path';
+import { cpuMicros } from '../cpu.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { SequentialClient } from '../http-client.js';
 import { startNginx } from '../nginx.js';
-import { startPinned, type Pinned } from '../processes.js';
+import { startPinned, startPinnedScript, type Pinned } from '../processes.js';
 import { runWrk } from '../wrk.js';
 
 const FAST_WORKER = ['--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '100000000', '--max-running-requests', '100000'];
 const BODY = JSON.stringify({ text: 'Hello world, a short prompt for the overhead benchmark', sampling_params: { max_new_tokens: 1 } });
+const CONNECTIONS = [16, 64] as const;
 
-/** Figure 1: what routetrace adds to a non-streaming /generate, against direct and nginx. */
+/** One forwarder under test: its URL, the processes whose CPU it costs, and a label. */
+interface Contender {
+  name: string;
+  label: string;
+  url: string;
+  /** Its own processes (CPU per request); `collector` is counted apart. */
+  pids: () => number[];
+  /** The collector it ships records to, when tracing. */
+  collectorPid?: number;
+}
+
+const cpuOf = (pids: number[]): number => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
+
+/**
+ * Figure 1: what routetrace adds to a non-streaming /generate, against direct, nginx, a bare
+ * http-proxy (the reference: the engine routetrace used to be built on) and a bare undici Pool
+ * (the engine it is built on now). Set ROUTETRACE_BENCH_BEFORE to another build's dist/ folder
+ * to measure that build too, in the same run (before/after figures).
+ */
 export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
   const group = '1. proxy overhead (/generate)';
   const started: Array<{ stop(): Promise<void> }> = [];
@@ -18,65 +38,88 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
     const collector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'overhead.db'), '--max-trace-entries', '1000000']);
     started.push(collector);
     const common = ['--port', '0', '--worker-urls', sim.url, '--policy', 'round_robin', '--load-check-interval-secs', '0'];
-    const traced: Pinned = await startPinned('proxy', [...common, '--collector-url', collector.url]);
-    started.push(traced);
-    const untraced = await startPinned('proxy', [...common, '--no-tracing']);
-    started.push(untraced);
-    const targets: Record<string, string> = { direct: sim.url, traced: traced.url, untraced: untraced.url };
+    const own = (pinned: Pinned): (() => number[]) => () => (pinned.child.pid === undefined ? [] : [pinned.child.pid]);
+    const contenders: Contender[] = [{ name: 'direct', label: 'direct to the worker', url: sim.url, pids: () => [] }];
+    const add = async (name: string, label: string, start: Promise<Pinned>, traced = false): Promise<void> => {
+      const pinned = await start;
+      started.push(pinned);
+      contenders.push({ name, label, url: pinned.url, pids: own(pinned), collectorPid: traced ? collector.child.pid : undefined });
+    };
     if (ctx.nginx !== undefined) {
       const nginx = await startNginx(ctx.nginx, sim.url, 30_000 + Math.floor(Math.random() * 20_000), ctx.workDir);
       started.push(nginx);
-      targets.nginx = nginx.url;
+      contenders.push({ name: 'nginx', label: 'nginx (keep-alive reverse proxy)', url: nginx.url, pids: nginx.pids });
+    }
+    // DEP0060 (util._extend) is http-proxy's own; silenced in this bench-only baseline.
+    await add('bare', 'bare http-proxy + keep-alive agent', startPinnedScript('bare-http-proxy', join(import.meta.dirname, '../baselines/bare-http-proxy.js'), [sim.url], ['--no-deprecation']));
+    await add('undici', 'bare undici Pool.dispatch', startPinnedScript('bare-undici', join(import.meta.dirname, '../baselines/bare-undici.js'), [sim.url]));
+    await add('untraced', 'routetrace --no-tracing', startPinned('proxy', [...common, '--no-tracing']));
+    await add('traced', 'routetrace with tracing', startPinned('proxy', [...common, '--collector-url', collector.url]), true);
+    const before = process.env.ROUTETRACE_BENCH_BEFORE;
+    if (before !== undefined && before !== '') {
+      const beforeProxy = join(before, 'proxy/main.js');
+      await add('before-untraced', 'routetrace BEFORE --no-tracing', startPinnedScript('proxy-before', beforeProxy, [...common, '--no-tracing'], ['--no-deprecation']));
+      await add('before-traced', 'routetrace BEFORE with tracing', startPinnedScript('proxy-before', beforeProxy, [...common, '--collector-url', collector.url], ['--no-deprecation']), true);
     }
 
     // Added latency, one request at a time on one keep-alive connection; rounds interleaved.
     const client = new SequentialClient();
     const perRound = ctx.quick ? 400 : 2000;
     const p50s: Record<string, number[]> = {};
-    for (const url of Object.values(targets)) for (let i = 0; i < 300; i++) await client.post(`${url}/generate`, BODY);
+    for (const contender of contenders) for (let i = 0; i < 300; i++) await client.post(`${contender.url}/generate`, BODY);
     for (let round = 0; round < ctx.rounds; round++) {
-      for (const [name, url] of Object.entries(targets)) {
+      for (const contender of contenders) {
         const samples: number[] = [];
-        for (let i = 0; i < perRound; i++) samples.push(await client.post(`${url}/generate`, BODY));
-        (p50s[name] ??= []).push(median(samples));
+        for (let i = 0; i < perRound; i++) samples.push(await client.post(`${contender.url}/generate`, BODY));
+        (p50s[contender.name] ??= []).push(median(samples));
       }
     }
     client.close();
     const p50 = (name: string): number => median(p50s[name] ?? []);
+    const figures: Figure[] = [{ group, name: 'p50 latency direct, one at a time', value: p50('direct'), unit: 'ms' }];
+    for (const contender of contenders.slice(1)) {
+      const target = contender.name === 'traced' ? { op: '<=' as const, value: 0.3 } : undefined;
+      figures.push({ group, name: `added p50 latency, ${contender.label}`, value: p50(contender.name) - p50('direct'), unit: 'ms', target });
+    }
 
-    // Throughput under wrk (32 connections) on the other core.
+    if (ctx.wrk === undefined) {
+      ctx.log('wrk unavailable: throughput and CPU figures skipped');
+      return figures;
+    }
+    // Throughput under wrk on the other core, and CPU µs per request from /proc deltas.
     const rps: Record<string, number[]> = {};
-    if (ctx.wrk !== undefined) {
-      for (let round = 0; round < ctx.rounds; round++) {
-        for (const [name, url] of Object.entries(targets)) {
-          const result = runWrk(ctx.wrk, `${url}/generate`, BODY, { connections: 32, seconds: ctx.quick ? 2 : 5, workDir: ctx.workDir });
-          if (result.errors > 0) ctx.log(`wrk: ${result.errors} errors against ${name}`);
-          (rps[name] ??= []).push(result.requestsPerSec);
+    const cpu: Record<string, number[]> = {};
+    const collectorCpu: Record<string, number[]> = {};
+    for (let round = 0; round < ctx.rounds; round++) {
+      for (const connections of CONNECTIONS) {
+        for (const contender of contenders) {
+          const key = `${contender.name}@${connections}`;
+          const cpuBefore = cpuOf(contender.pids());
+          const collectorBefore = cpuMicros(contender.collectorPid);
+          const result = runWrk(ctx.wrk, `${contender.url}/generate`, BODY, { connections, seconds: ctx.quick ? 2 : 4, workDir: ctx.workDir });
+          if (result.errors > 0) ctx.log(`wrk: ${result.errors} errors against ${contender.name} -c${connections}`);
+          (rps[key] ??= []).push(result.requestsPerSec);
+          (cpu[key] ??= []).push((cpuOf(contender.pids()) - cpuBefore) / result.requests);
+          if (contender.collectorPid !== undefined) (collectorCpu[key] ??= []).push((cpuMicros(contender.collectorPid) - collectorBefore) / result.requests);
         }
       }
     }
-    const throughput = (name: string): number => median(rps[name] ?? []);
-
-    const figures: Figure[] = [
-      { group, name: 'p50 latency direct, one at a time', value: p50('direct'), unit: 'ms' },
-      { group, name: 'added p50 latency, routetrace with tracing', value: p50('traced') - p50('direct'), unit: 'ms', target: { op: '<=', value: 0.5 } },
-      { group, name: 'added p50 latency, routetrace tracing off', value: p50('untraced') - p50('direct'), unit: 'ms' },
-    ];
-    if (targets.nginx !== undefined) figures.push({ group, name: 'added p50 latency, nginx', value: p50('nginx') - p50('direct'), unit: 'ms' });
-    if (ctx.wrk !== undefined) {
-      figures.push(
-        { group, name: 'throughput direct (wrk -c32)', value: throughput('direct'), unit: 'req/s' },
-        { group, name: 'throughput routetrace with tracing', value: throughput('traced'), unit: 'req/s' },
-        { group, name: 'throughput routetrace tracing off', value: throughput('untraced'), unit: 'req/s' },
-        { group, name: 'throughput cost of tracing (1 - traced/untraced)', value: (1 - throughput('traced') / throughput('untraced')) * 100, unit: '%', target: { op: '<=', value: 10 } },
-      );
-      if (targets.nginx !== undefined) {
-        figures.push(
-          { group, name: 'throughput nginx (plain reverse proxy)', value: throughput('nginx'), unit: 'req/s' },
-          { group, name: 'routetrace with tracing / nginx throughput', value: throughput('traced') / throughput('nginx'), unit: 'ratio' },
-        );
+    for (const connections of CONNECTIONS) {
+      const throughput = (name: string): number => median(rps[`${name}@${connections}`] ?? []);
+      for (const contender of contenders) {
+        const key = `${contender.name}@${connections}`;
+        figures.push({ group, name: `throughput -c${connections} ${contender.label}`, value: throughput(contender.name), unit: 'req/s' });
+        if (contender.name === 'direct') continue;
+        const target = contender.name === 'traced' ? { op: '>=' as const, value: 1 } : undefined;
+        figures.push({ group, name: `  vs bare http-proxy -c${connections} ${contender.label}`, value: throughput(contender.name) / throughput('bare'), unit: 'ratio', target });
+        const cpuTarget = contender.name === 'traced' ? { op: '<=' as const, value: 80 } : undefined;
+        figures.push({ group, name: `  CPU per request -c${connections} ${contender.label}`, value: median(cpu[key] ?? []), unit: 'µs', target: cpuTarget });
+        if (contender.collectorPid !== undefined) figures.push({ group, name: `  + its collector's CPU per record -c${connections}`, value: median(collectorCpu[key] ?? []), unit: 'µs' });
       }
-    } else ctx.log('wrk unavailable: throughput figures skipped');
+      if (contenders.some((contender) => contender.name === 'nginx')) {
+        figures.push({ group, name: `routetrace with tracing / nginx throughput -c${connections}`, value: throughput('traced') / throughput('nginx'), unit: 'ratio' });
+      }
+    }
     return figures;
   } finally {
     for (const process of started.reverse()) await process.stop();

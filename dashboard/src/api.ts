@@ -59,7 +59,7 @@ export async function getJson<T>(path: string): Promise<{ body: T; headers: Head
     throw new ApiError(response.status, `${path}: not JSON (HTTP ${response.status})`);
   }
   if (!response.ok) {
-    const message = typeof body === 'object' && body !== null && 'error' in body ? JSON.stringify((body as { error: unknown }).error) : text;
+    const message = typeof body === 'object' && body !== null && 'error' in body ? JSON.stringify((body).error) : text;
     throw new ApiError(response.status, `${path}: HTTP ${response.status} ${message}`);
   }
   return { body: body as T, headers: response.headers };

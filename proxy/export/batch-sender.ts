@@ -53,7 +53,7 @@ export class BatchSender implements IngestSender {
   async sendBatch(envelope: BatchEnvelope, timeoutMs: number): Promise<IngestOutcome> {
     let status: number;
     let retryAfter: number | undefined;
-    let text = '';
+    let text: string;
     let truncated = false;
     try {
       const response = await request(this.#url, {

@@ -1,64 +1,69 @@
 import { StringDecoder } from 'node:string_decoder';
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { usageFrom, type Usage } from './usage.js';
 
 /** JSON bodies above this are not parsed for usage (the bytes still pass through). */
 export const MAX_OBSERVED_JSON_BYTES = 4 * 1024 * 1024;
 /** An event-stream event longer than this stops observation (cumulative /generate text can grow). */
-const MAX_PENDING_EVENT_CHARS = 4 * 1024 * 1024;
+export const MAX_PENDING_EVENT_BYTES = 4 * 1024 * 1024;
 
 /**
  * Watches response bytes as they are forwarded, without holding them back: a JSON body is
- * collected (up to 4 MiB) and parsed at the end; an event stream keeps only its last two
- * `data:` events, where SGLang and OpenAI put the final usage.
+ * collected (up to 4 MiB) and parsed at the end; an event stream goes through a spec-complete
+ * parser (LF, CR and CRLF line ends, multi-line data) that keeps only the last two `data`
+ * events, where SGLang and OpenAI put the final usage.
  */
 export class ResponseObserver {
-  readonly #isEventStream: boolean;
+  readonly isEventStream: boolean;
   readonly #isJson: boolean;
   #chunks: Buffer[] = [];
   #bytes = 0;
   #gaveUp = false;
-  #decoder = new StringDecoder('utf8');
-  #pending = '';
-  #lastEvents: string[] = [];
+  #decoder: StringDecoder | undefined;
+  #parser: EventSourceParser | undefined;
+  #sinceEvent = 0;
+  #previous: string | undefined;
+  #last: string | undefined;
+  #result: { usage: Usage | undefined } | undefined;
 
   constructor(contentType: string | undefined) {
     const type = (contentType ?? '').toLowerCase();
-    this.#isEventStream = type.startsWith('text/event-stream');
-    this.#isJson = !this.#isEventStream && type.includes('json');
-  }
-
-  get isEventStream(): boolean {
-    return this.#isEventStream;
+    this.isEventStream = type.startsWith('text/event-stream');
+    this.#isJson = !this.isEventStream && type.includes('json');
+    if (this.isEventStream) {
+      this.#decoder = new StringDecoder('utf8');
+      this.#parser = createParser({
+        onEvent: (event) => {
+          this.#sinceEvent = 0;
+          if (event.data === '[DONE]') return;
+          this.#previous = this.#last;
+          this.#last = event.data;
+        },
+      });
+    }
   }
 
   push(chunk: Buffer): void {
     if (this.#gaveUp) return;
     if (this.#isJson) {
       this.#bytes += chunk.length;
-      if (this.#bytes > MAX_OBSERVED_JSON_BYTES) {
-        this.#gaveUp = true;
-        this.#chunks = [];
-      } else this.#chunks.push(chunk);
+      if (this.#bytes > MAX_OBSERVED_JSON_BYTES) this.#giveUp();
+      else this.#chunks.push(chunk);
       return;
     }
-    if (!this.#isEventStream) return;
-    this.#pending += this.#decoder.write(chunk);
-    let end: number;
-    while ((end = this.#pending.indexOf('\n\n')) !== -1) {
-      const event = this.#pending.slice(0, end);
-      this.#pending = this.#pending.slice(end + 2);
-      if (event.startsWith('data:') && !event.startsWith('data: [DONE]')) {
-        this.#lastEvents.push(event);
-        if (this.#lastEvents.length > 2) this.#lastEvents.shift();
-      }
-    }
-    if (this.#pending.length > MAX_PENDING_EVENT_CHARS) {
-      this.#gaveUp = true;
-      this.#pending = '';
-    }
+    if (this.#parser === undefined || this.#decoder === undefined) return;
+    this.#sinceEvent += chunk.length;
+    this.#parser.feed(this.#decoder.write(chunk));
+    if (this.#sinceEvent > MAX_PENDING_EVENT_BYTES) this.#giveUp();
   }
 
-  #result: { usage: Usage | undefined } | undefined;
+  #giveUp(): void {
+    this.#gaveUp = true;
+    this.#chunks = [];
+    this.#parser?.reset();
+    this.#previous = undefined;
+    this.#last = undefined;
+  }
 
   /** The usage found (or undefined), after the last chunk; computed once, however often asked. */
   finish(): Usage | undefined {
@@ -78,10 +83,10 @@ export class ResponseObserver {
     }
     // Newest first: the usage chunk (OpenAI) or the final meta_info (/generate) comes last.
     let model: string | undefined;
-    for (let i = this.#lastEvents.length - 1; i >= 0; i--) {
-      const event = this.#lastEvents[i] ?? '';
+    for (const data of [this.#last, this.#previous]) {
+      if (data === undefined) continue;
       try {
-        const usage = usageFrom(JSON.parse(event.slice(event.indexOf(':') + 1)));
+        const usage = usageFrom(JSON.parse(data));
         if (usage?.error !== undefined) return usage;
         if (usage?.promptTokens !== undefined) return { ...usage, model: usage.model ?? model };
         model ??= usage?.model;

@@ -1,25 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorBody, type ErrorCode, errorStatus } from '#shared/errors.js';
 import { packageVersion } from '#shared/version.js';
-import type { Forwarder, Upstream } from '../forward/forwarder.js';
-import { simpleRequest } from '../http/simple-request.js';
+import { idleTimeoutRequest } from '../client/idle-timeout-request.js';
+import type { Forwarder } from '../forward/forwarder.js';
+import { passthrough } from '../forward/passthrough.js';
+import type { Upstream } from '../forward/upstream.js';
+import { sendError, sendJson } from '../http/send-error.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { leastLoaded } from '../policies/policy.js';
 import type { Worker } from '../workers/worker.js';
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  sendJson(res, errorStatus(code), errorBody(code, message));
-}
 
 /** GETs that any healthy worker can answer (untraced). */
 const WORKER_INFO_PATHS = new Set(['/v1/models', '/get_model_info', '/get_server_info', '/health_generate']);
@@ -38,17 +26,17 @@ export function isCollectorReadPath(path: string): boolean {
   );
 }
 
+function methodNotAllowed(res: ServerResponse, allow: string, message: string): void {
+  res.setHeader('allow', allow);
+  sendError(res, 'method_not_allowed', message);
+}
+
 export interface OwnRoutesDeps {
   upstream: Upstream;
   forwarder: Forwarder;
   metrics: ProxyMetrics;
   collectorUrl: string;
   startedMs: number;
-}
-
-function methodNotAllowed(res: ServerResponse, allow: string, message: string): void {
-  res.setHeader('allow', allow);
-  sendError(res, 'method_not_allowed', message);
 }
 
 /**
@@ -63,8 +51,11 @@ export class OwnRoutes {
     this.#deps = deps;
   }
 
-  /** True when the request was handled here. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+  /**
+   * True when the request is handled here (answered now or by a promise of its own). Synchronous
+   * on purpose: every traced request passes through it, and a promise per request is measurable.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): boolean {
     const method = req.method ?? 'GET';
     const isRead = method === 'GET' || method === 'HEAD';
     const upstream = this.#deps.upstream;
@@ -73,60 +64,31 @@ export class OwnRoutes {
         methodNotAllowed(res, 'GET, HEAD', `${method} ${path} is not served on the proxy port: send records to the collector's own port`);
         return true;
       }
-      this.#deps.forwarder.passthrough(req, res, this.#deps.collectorUrl, (error) =>
-        sendError(res, 'collector_unreachable', `collector at ${this.#deps.collectorUrl}: ${error.message}`),
-      );
-      return true;
+      return this.#collectorApi(req, res);
     }
-    if (path === '/flush_cache' && upstream.mode === 'gateway') {
+    if (upstream.mode === 'gateway' && path === '/flush_cache') {
       // Destructive: only on POST (a crawler's or a browser's GET must not empty every cache).
       if (method !== 'POST') {
-        methodNotAllowed(res, 'POST', '/flush_cache empties every worker\'s prefix cache: use POST');
+        methodNotAllowed(res, 'POST', "/flush_cache empties every worker's prefix cache: use POST");
         return true;
       }
-      const results = await this.#fanOut(upstream.workers, '/flush_cache', 'POST');
-      sendJson(res, results.every((result) => result.status === 200) ? 200 : 502, { workers: results });
-      return true;
+      return this.#answerLater(res, this.#fanOut(upstream.workers, '/flush_cache', 'POST').then((results) => sendJson(res, results.every((result) => result.status === 200) ? 200 : 502, { workers: results })));
     }
     if (method === 'POST') return false;
-    if ((path === '/health' || path === '/liveness') && isRead) {
-      this.#health(res, path === '/liveness');
-      return true;
+    if ((path === '/health' || path === '/liveness') && isRead) return this.#health(res, path === '/liveness');
+    if (method === 'GET' && path === '/metrics') return this.#answerLater(res, this.#metrics(res));
+    if (method === 'GET' && path === '/list_workers') return this.#listWorkers(res);
+    if (upstream.mode === 'gateway' && method === 'GET' && path === '/get_loads') {
+      return this.#answerLater(res, this.#fanOut(upstream.workers, '/get_load', 'GET').then((workers) => sendJson(res, 200, { workers })));
     }
-    if (path === '/metrics' && method === 'GET') {
-      res.writeHead(200, { 'content-type': this.#deps.metrics.registry.contentType });
-      res.end(await this.#deps.metrics.registry.metrics());
-      return true;
-    }
-    if (path === '/list_workers' && method === 'GET') {
-      const workers = this.#workers();
-      sendJson(res, 200, {
-        urls: workers.map((worker) => worker.url),
-        workers: workers.map((worker) => ({
-          node_id: worker.nodeId,
-          url: worker.url,
-          healthy: worker.healthy,
-          in_flight: worker.inFlight,
-          worker_load: worker.reportedLoad?.waiting ?? null,
-        })),
-      });
-      return true;
-    }
-    if (upstream.mode === 'gateway' && path === '/get_loads' && method === 'GET') {
-      sendJson(res, 200, { workers: await this.#fanOut(upstream.workers, '/get_load', 'GET') });
-      return true;
-    }
-    // Info GETs, and any other non-POST: one healthy worker (or the router) answers, untraced.
-    const target = upstream.mode === 'router' ? upstream.router : this.#healthyWorker(upstream.workers);
-    if (target === undefined) {
-      sendError(res, 'no_healthy_worker', 'no healthy worker to answer this request');
-      return true;
-    }
-    if (WORKER_INFO_PATHS.has(path) || isRead) {
-      this.#deps.forwarder.passthrough(req, res, target.url, (error) => sendError(res, 'worker_unreachable', `${target.url}: ${error.message}`));
-      return true;
-    }
-    return false;
+    return this.#toOneWorker(req, res, path, method);
+  }
+
+  /** The collector's read API (see isCollectorReadPath), forwarded untraced. */
+  #collectorApi(req: IncomingMessage, res: ServerResponse): boolean {
+    const collectorUrl = this.#deps.collectorUrl;
+    passthrough(this.#deps.forwarder, req, res, collectorUrl, (error) => sendError(res, 'collector_unreachable', `collector at ${collectorUrl}: ${error.message}`));
+    return true;
   }
 
   /**
@@ -134,7 +96,7 @@ export class OwnRoutes {
    * down) stops sending traffic that would fail; `/liveness` stays 200 while the process runs
    * (for a restart probe, which must not restart the proxy because a worker is down).
    */
-  #health(res: ServerResponse, liveness: boolean): void {
+  #health(res: ServerResponse, liveness: boolean): boolean {
     const workers = this.#workers();
     const healthy = workers.filter((worker) => worker.healthy).length;
     const serving = liveness || healthy > 0;
@@ -146,6 +108,49 @@ export class OwnRoutes {
       healthy_workers: healthy,
       workers: workers.length,
     });
+    return true;
+  }
+
+  async #metrics(res: ServerResponse): Promise<void> {
+    const text = await this.#deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': this.#deps.metrics.registry.contentType });
+    res.end(text);
+  }
+
+  #listWorkers(res: ServerResponse): boolean {
+    const workers = this.#workers();
+    sendJson(res, 200, {
+      urls: workers.map((worker) => worker.url),
+      workers: workers.map((worker) => ({
+        node_id: worker.nodeId,
+        url: worker.url,
+        healthy: worker.healthy,
+        in_flight: worker.inFlight,
+        worker_load: worker.reportedLoad?.waiting ?? null,
+      })),
+    });
+    return true;
+  }
+
+  /** Info GETs, and any other non-POST: one healthy worker (or the router) answers, untraced. */
+  #toOneWorker(req: IncomingMessage, res: ServerResponse, path: string, method: string): boolean {
+    const upstream = this.#deps.upstream;
+    const target = upstream.mode === 'router' ? upstream.router : this.#healthyWorker(upstream.workers);
+    if (target === undefined) {
+      sendError(res, 'no_healthy_worker', 'no healthy worker to answer this request');
+      return true;
+    }
+    if (WORKER_INFO_PATHS.has(path) || method === 'GET' || method === 'HEAD') {
+      passthrough(this.#deps.forwarder, req, res, target.url, (error) => sendError(res, 'worker_unreachable', `${target.url}: ${error.message}`));
+      return true;
+    }
+    return false;
+  }
+
+  /** An answer that needs I/O first: a failure becomes a 500 in the table's shape. */
+  #answerLater(res: ServerResponse, answer: Promise<void>): boolean {
+    answer.catch((error: unknown) => sendError(res, 'internal_error', `internal error in routetrace-proxy: ${error instanceof Error ? error.message : String(error)}`));
+    return true;
   }
 
   #workers(): readonly Worker[] {
@@ -162,7 +167,7 @@ export class OwnRoutes {
     return Promise.all(
       workers.map(async (worker) => {
         try {
-          const { status, body } = await simpleRequest(`${worker.url}${path}`, { method, timeoutMs: 5000 });
+          const { status, body } = await idleTimeoutRequest(`${worker.url}${path}`, { method, idleTimeoutMs: 5000 });
           let parsed: unknown = body;
           try {
             parsed = JSON.parse(body);

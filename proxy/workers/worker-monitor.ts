@@ -1,5 +1,5 @@
 import { isRecord } from '#shared/guards.js';
-import { simpleRequest } from '../http/simple-request.js';
+import { idleTimeoutRequest } from '../client/idle-timeout-request.js';
 import type { Logger } from '#shared/log.js';
 import type { Worker } from './worker.js';
 
@@ -98,7 +98,7 @@ export class WorkerMonitor {
     let healthy: boolean;
     let reason = '';
     try {
-      const { status } = await simpleRequest(`${worker.url}/health`, { timeoutMs: this.#timeoutMs });
+      const { status } = await idleTimeoutRequest(`${worker.url}/health`, { idleTimeoutMs: this.#timeoutMs });
       healthy = status === 200;
       reason = `status ${status}`;
     } catch (error) {
@@ -133,7 +133,7 @@ export class WorkerMonitor {
     await Promise.all(
       this.#workers.map(async (worker) => {
         try {
-          const { status, body } = await simpleRequest(`${worker.url}/get_load`, { timeoutMs: this.#timeoutMs });
+          const { status, body } = await idleTimeoutRequest(`${worker.url}/get_load`, { idleTimeoutMs: this.#timeoutMs });
           worker.reportedLoad = status === 200 ? parseLoad(body) : undefined;
         } catch {
           worker.reportedLoad = undefined;

@@ -46,7 +46,7 @@ async function runRouter(binary: string, args: string[], port: number, what: str
   try {
     await waitForPort(port, () => child.exitCode !== null, what);
   } catch (error) {
-    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}: ${stderr}`, { cause: error });
   }
 }
 

@@ -1,0 +1,60 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the proxy's own
+ * credentials: never forwarded in either direction. `Connection` also names more of them.
+ * Transfer-Encoding is re-done by each hop (Node and undici frame the body themselves).
+ */
+const HOP_BY_HOP: Readonly<Record<string, true>> = {
+  connection: true,
+  'keep-alive': true,
+  'proxy-connection': true,
+  'proxy-authorization': true,
+  'proxy-authenticate': true,
+  te: true,
+  trailer: true,
+  'transfer-encoding': true,
+  upgrade: true,
+};
+
+function connectionNamed(headers: IncomingHttpHeaders): string[] | undefined {
+  const connection = headers.connection;
+  if (connection === undefined) return undefined;
+  const names = (Array.isArray(connection) ? connection.join(',') : connection).toLowerCase().split(',');
+  const extra: string[] = [];
+  for (const name of names) {
+    const trimmed = name.trim();
+    if (trimmed !== '' && trimmed !== 'close' && trimmed !== 'keep-alive') extra.push(trimmed);
+  }
+  return extra.length > 0 ? extra : undefined;
+}
+
+/** Request headers the proxy sets itself: for a body it read (and may have rewritten), or a streamed one. */
+export const REWRITTEN_BODY: Readonly<Record<string, true>> = { 'x-request-id': true, 'content-length': true, 'accept-encoding': true };
+export const CLIENT_BODY: Readonly<Record<string, true>> = { 'x-request-id': true };
+
+/**
+ * Request headers for the worker, as a flat `[name, value, …]` list (undici's cheapest input):
+ * without hop-by-hop headers, the client's Host (the worker's own is sent), Expect (Node has
+ * answered it already) and the names in `skip`.
+ */
+export function forwardRequestHeaders(headers: IncomingHttpHeaders, skip: Readonly<Record<string, true>>): string[] {
+  const named = connectionNamed(headers);
+  const out: string[] = [];
+  for (const name in headers) {
+    if (HOP_BY_HOP[name] === true || skip[name] === true || name === 'host' || name === 'expect') continue;
+    if (named?.includes(name) === true) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const item of value) out.push(name, item);
+  }
+  return out;
+}
+
+/** Removes hop-by-hop headers from a worker's response headers, in place (the object is ours). */
+export function stripResponseHopByHop(headers: IncomingHttpHeaders): void {
+  const named = connectionNamed(headers);
+  for (const name in headers) if (HOP_BY_HOP[name] === true) delete headers[name];
+  if (named !== undefined) for (const name of named) delete headers[name];
+}
