@@ -50,6 +50,22 @@ describe('collector + proxy + two simulated workers', async () => {
       return reported.length === 0 ? null : reported.reduce((sum, expected) => sum + (expected.cached ?? 0), 0) / prompt;
     };
     const timestamps = traces.map((trace) => trace.timestamp).sort();
+    // Decision figures recomputed from the stored records, the way the collector defines them.
+    const decisionsOf = (node: string): Record<string, number> => {
+      const counts: Record<string, number> = {};
+      for (const trace of traces) if (trace.node_id === node && trace.decision !== null) counts[trace.decision] = (counts[trace.decision] ?? 0) + 1;
+      return counts;
+    };
+    const qualityOf = (node: string): TraceStats['nodes'][string]['decision_quality'] => {
+      const matched = traces.filter((trace) => trace.node_id === node && trace.prefix_match_rate !== null);
+      const withTokens = matched.filter((trace) => trace.prompt_tokens !== null && trace.cached_tokens !== null);
+      const prompt = withTokens.reduce((sum, trace) => sum + (trace.prompt_tokens ?? 0), 0);
+      return {
+        records: matched.length,
+        predicted_prefix_match_rate: matched.length === 0 ? null : expect.closeTo(matched.reduce((sum, trace) => sum + (trace.prefix_match_rate ?? 0), 0) / matched.length, 6) as number,
+        cache_hit_rate: prompt === 0 ? null : expect.closeTo(withTokens.reduce((sum, trace) => sum + (trace.cached_tokens ?? 0), 0) / prompt, 9) as number,
+      };
+    };
     expect(stats).toEqual({
       total_requests: sent.length,
       active_traces: sent.length,
@@ -64,12 +80,21 @@ describe('collector + proxy + two simulated workers', async () => {
         p50_duration_ms: expect.any(Number),
         p95_duration_ms: expect.any(Number),
         errors: 0,
+        attribution: { proxy: requests, header: 0, router: 0, inferred: 0 },
+        decisions: decisionsOf(node),
+        decision_quality: qualityOf(node),
       }])),
+      nodes_truncated: false,
+      other_nodes: null,
+      window: null,
       oldest: timestamps[0],
       newest: timestamps.at(-1),
-      retention: { max_trace_entries: 100_000, trace_ttl_seconds: 3600 },
+      retention: { max_trace_entries: 1_000_000, trace_ttl_seconds: 3600 },
       dropped_records: 0,
+      cached_tokens_clamped: 0,
     });
+    // cache_aware decided every request: each record says which branch.
+    expect(traces.every((trace) => trace.decision !== null && ['tree_match', 'smallest_tree', 'min_load', 'imbalance'].includes(trace.decision))).toBe(true);
     // The shared prefix made cache_aware keep most of the traffic on one worker, and it hit.
     expect(Object.values(stats.nodes).some((node) => (node.cache_hit_rate ?? 0) > 0.5)).toBe(true);
   });
