@@ -100,11 +100,11 @@ export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) ?? '';
 
 /** Brings the database to `target` (default: the latest); throws with the failing migration's error. */
 export async function migrate(db: Kysely<unknown>, target: string = LATEST_MIGRATION): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(MIGRATIONS) } });
   const { error, results = [] } = await migrator.migrateTo(target);
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
   }
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

@@ -96,7 +96,7 @@ export class WorkerMonitor {
 
   async #probe(worker: Worker): Promise<boolean> {
     let healthy: boolean;
-    let reason = '';
+    let reason: string;
     try {
       const { status } = await idleTimeoutRequest(`${worker.url}/health`, { idleTimeoutMs: this.#timeoutMs });
       healthy = status === 200;

@@ -39,7 +39,7 @@ describe('collector killed with SIGKILL under load, then restarted', async () =>
     collector = await spawnBinary('collector', ['--port', String(port), '--db', db]);
     await traffic;
     expect({ sent, failures }).toEqual({ sent: total, failures: 0 });
-    await Promise.all(proxies.map((proxy) => proxy.exporter?.forceFlush(10_000)));
+    for (const proxy of proxies) await proxy.exporter?.forceFlush(10_000);
     collector.child.kill('SIGTERM');
     expect(await collector.exited).toBe(0);
 

@@ -40,8 +40,8 @@ function generateCases(): HostileCase[] {
     node_id: ['', 'n'.repeat(129), false, 'gpu\u00000', 'gpu-\ud800', '\udfff'], worker_url: ['', 'not a url', 'ftp://x', 'javascript:alert(1)', 'http://', 12],
     routing_policy: ['', 'p'.repeat(65), null], status: ['done', '', 'COMPLETED', 1, null],
     timestamp: ['yesterday', '2026-13-45T00:00:00Z', '2026-01-01T00:00:00', -1, 1.5, 1e20, '', null, true, '9999-12-31T23:59:59Z', 253402300799999],
-    duration_ms: [-1, '5', 1e400, true], ttft_ms: [-0.1, 'fast'], http_status: [99, 600, 200.5, '200'], stream: ['yes', 1],
-    prompt_tokens: [-1, 1.5, '3', 2 ** 60], cached_tokens: [-5, 'x'], cache_hit: ['true', 0], cache_hit_rate: [1.01, -0.01, '0.5', 1e400],
+    duration_ms: [-1, '5', Number.POSITIVE_INFINITY, true], ttft_ms: [-0.1, 'fast'], http_status: [99, 600, 200.5, '200'], stream: ['yes', 1],
+    prompt_tokens: [-1, 1.5, '3', 2 ** 60], cached_tokens: [-5, 'x'], cache_hit: ['true', 0], cache_hit_rate: [1.01, -0.01, '0.5', Number.POSITIVE_INFINITY],
     queue_size: [-1, 0.5], worker_load: [-2], prefix_match_rate: [2], attempts: [0, -1, 1.5], error: ['e'.repeat(2049), 5],
     proxy_id: ['p'.repeat(257)], attribution: ['guess', 5], method: ['M'.repeat(17)], model: ['m'.repeat(257)],
   };

@@ -47,7 +47,7 @@ describe('power_of_two', async () => {
   });
 });
 
-describe('cache_aware versus round_robin on a shared-prefix workload', async () => {
+describe('cache_aware versus round_robin on a shared-prefix workload', () => {
   // Five prompt families (each a long shared system prompt) on four workers: round robin sends
   // every family to every worker, so each worker misses each family once.
   const families = ['legal assistant', 'coding tutor', 'travel planner', 'medical scribe', 'release manager'].map(
