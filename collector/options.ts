@@ -1,5 +1,6 @@
-import { FlagError, type FlagSpec, type FlagValues } from '#shared/cli/flags.js';
-import { LOG_LEVELS, type LogLevel } from '#shared/log.js';
+import type { FlagSpec, FlagValues } from '#shared/cli/flags.js';
+import { LOG_LEVEL_FLAG, logLevelFrom } from '#shared/cli/log-level.js';
+import type { LogLevel } from '#shared/log.js';
 import { COLLECTOR_DEFAULTS, type CollectorOptions } from './collector.js';
 
 export const COLLECTOR_FLAGS: readonly FlagSpec[] = [
@@ -12,12 +13,11 @@ export const COLLECTOR_FLAGS: readonly FlagSpec[] = [
   { name: 'max-clock-skew', kind: 'integer', env: 'ROUTETRACE_MAX_CLOCK_SKEW', default: COLLECTOR_DEFAULTS.maxClockSkewSeconds, min: 0, max: 86_400, placeholder: 'SECONDS', description: 'Refuse records routed more than this many seconds in the future (a skewed clock; they would never expire).' },
   { name: 'ingest-token', kind: 'string', env: 'ROUTETRACE_INGEST_TOKEN', placeholder: 'TOKEN', description: 'Require "Authorization: Bearer TOKEN" on POST /v1/traces. Default: no token (ingest open; keep the collector on loopback).' },
   { name: 'max-streams', kind: 'integer', env: 'ROUTETRACE_MAX_STREAMS', default: COLLECTOR_DEFAULTS.maxStreams, min: 1, max: 100_000, placeholder: 'N', description: 'Concurrent live-tail streams (GET /v1/traces/stream); one more gets 503 too_many_streams.' },
-  { name: 'log-level', kind: 'string', env: 'ROUTETRACE_LOG_LEVEL', default: 'info', choices: LOG_LEVELS, placeholder: 'LEVEL', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
+  LOG_LEVEL_FLAG,
 ];
 
 export function collectorOptionsFromFlags(values: FlagValues): CollectorOptions & { logLevel: LogLevel } {
-  const logLevel = LOG_LEVELS.find((level) => level === values.string('log-level'));
-  if (logLevel === undefined) throw new FlagError('--log-level: invalid');
+  const logLevel = logLevelFrom(values);
   return {
     host: values.string('host'),
     port: values.number('port'),

@@ -1,5 +1,6 @@
 import { FlagError, type FlagSpec, type FlagValues } from '#shared/cli/flags.js';
-import { LOG_LEVELS, type LogLevel } from '#shared/log.js';
+import { LOG_LEVEL_FLAG, logLevelFrom } from '#shared/cli/log-level.js';
+import type { LogLevel } from '#shared/log.js';
 import { routingRecordSchema } from '#shared/record.js';
 import { CACHE_AWARE_DEFAULTS } from './policies/cache-aware.js';
 import { POLICY_NAMES, type PolicyName } from './policies/policy.js';
@@ -35,7 +36,7 @@ export const PROXY_FLAGS: readonly FlagSpec[] = [
   { name: 'inject-rid', kind: 'boolean', env: 'ROUTETRACE_INJECT_RID', default: PROXY_DEFAULTS.injectRid, description: 'Set the body\'s rid to the request id when it has none (--no-inject-rid for backends that reject unknown fields).' },
   { name: 'tracing', kind: 'boolean', env: 'ROUTETRACE_TRACING', default: PROXY_DEFAULTS.tracing, description: 'Record and export routing records (--no-tracing: a plain forwarding proxy).' },
   { name: 'shutdown-grace-secs', kind: 'number', env: 'ROUTETRACE_SHUTDOWN_GRACE_SECS', default: PROXY_DEFAULTS.shutdownGraceSecs, min: 0, placeholder: 'SECONDS', description: 'On SIGTERM/SIGINT: how long in-flight requests may take before their connections are closed.' },
-  { name: 'log-level', kind: 'string', env: 'ROUTETRACE_LOG_LEVEL', default: 'info', choices: LOG_LEVELS, placeholder: 'LEVEL', description: `Log level: ${LOG_LEVELS.join(', ')}.` },
+  LOG_LEVEL_FLAG,
 ];
 
 export function proxyOptionsFromFlags(values: FlagValues): ProxyOptions & { logLevel: LogLevel } {
@@ -66,7 +67,7 @@ export function proxyOptionsFromFlags(values: FlagValues): ProxyOptions & { logL
     throw new FlagError('--infer-worker: needs --router-url and --worker-urls');
   }
   const policy: PolicyName = POLICY_NAMES.find((name) => name === values.string('policy')) ?? 'cache_aware';
-  const logLevel = LOG_LEVELS.find((level) => level === values.string('log-level')) ?? 'info';
+  const logLevel = logLevelFrom(values);
   return {
     host: values.string('host'),
     port: values.number('port'),

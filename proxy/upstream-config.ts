@@ -1,4 +1,5 @@
 import { withDefaults } from '#shared/defaults.js';
+import { withoutTrailingSlash } from '#shared/url.js';
 import { workerHeaderNames } from './attribution/worker-header.js';
 import type { Upstream } from './forward/upstream.js';
 import { CACHE_AWARE_DEFAULTS, type CacheAwareOptions } from './policies/cache-aware.js';
@@ -24,7 +25,7 @@ export function buildUpstream(config: UpstreamConfig): Upstream {
     if (config.inferWorker !== undefined && known.length === 0) throw new Error('--infer-worker needs --worker-urls');
     return {
       mode: 'router',
-      router: createWorker('router', config.routerUrl.replace(/\/+$/, '')),
+      router: createWorker('router', withoutTrailingSlash(config.routerUrl)),
       policyLabel: config.routerPolicy ?? 'cache_aware',
       workerHeaders: workerHeaderNames(config.workerHeader),
       knownWorkers: known,

@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import type { BatchEnvelope, IngestResult } from '#shared/batch.js';
 import type { IngestOutcome } from '#shared/client.js';
+import { withoutTrailingSlash } from '#shared/url.js';
 
 /** What the exporter needs from a transport: one POST of one envelope, as an outcome value. */
 export interface IngestSender {
@@ -45,7 +46,7 @@ export class BatchSender implements IngestSender {
   readonly #agent = new Agent({ keepAliveTimeout: 4000, connections: 4 });
 
   constructor(options: { baseUrl: string; ingestToken?: string }) {
-    this.#url = `${options.baseUrl.replace(/\/+$/, '')}/v1/traces`;
+    this.#url = `${withoutTrailingSlash(options.baseUrl)}/v1/traces`;
     this.#headers = { 'content-type': 'application/json' };
     if (options.ingestToken !== undefined) this.#headers.authorization = `Bearer ${options.ingestToken}`;
   }

@@ -1,3 +1,4 @@
+import { isHttpUrl, withoutTrailingSlash } from '#shared/url.js';
 /** One upstream: an SGLang worker in gateway mode, or the router in front-of-router mode. */
 export interface Worker {
   /** `worker-0` …, or the name given as `name=URL`. */
@@ -26,10 +27,10 @@ export function parseWorkerSpecs(specs: readonly string[]): Worker[] {
     const hasName = eq > 0 && !spec.slice(0, eq).includes('/');
     const name = hasName ? spec.slice(0, eq) : `worker-${index}`;
     const raw = hasName ? spec.slice(eq + 1) : spec;
-    if (!URL.canParse(raw) || !['http:', 'https:'].includes(new URL(raw).protocol)) {
+    if (!isHttpUrl(raw)) {
       throw new Error(`'${spec}' is not an http(s) URL (use URL or name=URL)`);
     }
-    return createWorker(name, raw.replace(/\/+$/, ''));
+    return createWorker(name, withoutTrailingSlash(raw));
   });
   const names = new Set(workers.map((worker) => worker.nodeId));
   const urls = new Set(workers.map((worker) => worker.url));
