@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RecordExporter } from './export/record-exporter.js';
-import type { Worker } from './workers/worker.js';
+import type { Backend } from './workers/backend.js';
 
 /** The proxy's Prometheus metrics, in a registry of its own. Labels stay bounded: node ids, statuses, policy branches. */
 export class ProxyMetrics {
@@ -12,7 +12,7 @@ export class ProxyMetrics {
   readonly recordsDropped: Counter;
   readonly recordsFailed: Counter;
 
-  constructor(workers: readonly Worker[], exporter: () => RecordExporter | undefined) {
+  constructor(workers: readonly Backend[], exporter: () => RecordExporter | undefined) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({ name: 'routetrace_proxy_requests_total', help: 'Traced requests by worker and outcome.', labelNames: ['node_id', 'status'], registers });

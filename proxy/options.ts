@@ -5,7 +5,7 @@ import { routingRecordSchema } from '#shared/record.js';
 import { CACHE_AWARE_DEFAULTS } from './policies/cache-aware.js';
 import { POLICY_NAMES, type PolicyName } from './policies/policy.js';
 import { PROXY_DEFAULTS, type ProxyOptions } from './proxy.js';
-import { parseWorkerSpecs } from './workers/worker.js';
+import { parseWorkerSpecs } from './workers/backend.js';
 
 /** The record contract's limits (shared/record.ts), for the messages. */
 const PROXY_ID_MAX = 256;

@@ -14,7 +14,7 @@ import type { PolicyName } from './policies/policy.js';
 import { OwnRoutes } from './routes/own-routes.js';
 import { buildUpstream } from './upstream-config.js';
 import { WorkerMonitor } from './workers/worker-monitor.js';
-import type { Worker } from './workers/worker.js';
+import type { Backend } from './workers/backend.js';
 
 export interface ProxyOptions {
   /** Default: 127.0.0.1. */
@@ -84,7 +84,7 @@ export interface RunningProxy {
   url: string;
   port: number;
   /** Gateway mode: the workers; front-of-router mode: the router. */
-  workers: readonly Worker[];
+  workers: readonly Backend[];
   exporter: RecordExporter | undefined;
   monitor: WorkerMonitor;
   metrics: ProxyMetrics;

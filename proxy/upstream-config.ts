@@ -5,7 +5,7 @@ import type { Upstream } from './forward/upstream.js';
 import { CACHE_AWARE_DEFAULTS, type CacheAwareOptions } from './policies/cache-aware.js';
 import { createPolicy } from './policies/create-policy.js';
 import type { PolicyName } from './policies/policy.js';
-import { createWorker, parseWorkerSpecs } from './workers/worker.js';
+import { createBackend, parseWorkerSpecs } from './workers/backend.js';
 
 export interface UpstreamConfig {
   workerUrls?: string[];
@@ -25,7 +25,7 @@ export function buildUpstream(config: UpstreamConfig): Upstream {
     if (config.inferWorker !== undefined && known.length === 0) throw new Error('--infer-worker needs --worker-urls');
     return {
       mode: 'router',
-      router: createWorker('router', withoutTrailingSlash(config.routerUrl)),
+      router: createBackend('router', withoutTrailingSlash(config.routerUrl)),
       policyLabel: config.routerPolicy ?? 'cache_aware',
       workerHeaders: workerHeaderNames(config.workerHeader),
       knownWorkers: known,

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Worker } from '../workers/worker.js';
+import type { Backend } from '../workers/backend.js';
 import { hostPortKey, parseUpstreamName } from './upstream-name.js';
 
 /**
@@ -48,7 +48,7 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 export function attributeFromHeaders(
   headers: IncomingHttpHeaders,
   workerHeaders: readonly string[],
-  knownWorkers: readonly Worker[],
+  knownWorkers: readonly Backend[],
   routerUrl: string,
 ): HeaderAttribution | undefined {
   for (const name of workerHeaders) {

@@ -1,6 +1,6 @@
 import type { ErrorCode } from '#shared/errors.js';
 import { decide } from '../policies/policy.js';
-import type { Worker } from '../workers/worker.js';
+import type { Backend } from '../workers/backend.js';
 import type { Served } from './record-builder.js';
 import type { RequestContext } from './request-context.js';
 import type { RequestMetrics } from './request-metrics.js';
@@ -20,7 +20,7 @@ export class WorkerChooser {
   readonly #upstream: Upstream;
   readonly #metrics: RequestMetrics;
   /** Who served, per upstream: built once, shared by every record. */
-  readonly #served = new Map<Worker, Served>();
+  readonly #served = new Map<Backend, Served>();
   #inferCounter = 0;
 
   constructor(upstream: Upstream, metrics: RequestMetrics) {
@@ -32,11 +32,11 @@ export class WorkerChooser {
     }
   }
 
-  served(worker: Worker): Served | undefined {
+  served(worker: Backend): Served | undefined {
     return this.#served.get(worker);
   }
 
-  choose(ctx: RequestContext): Worker | NoWorker {
+  choose(ctx: RequestContext): Backend | NoWorker {
     const up = this.#upstream;
     if (up.mode === 'router') {
       const known = up.knownWorkers;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Worker } from '../workers/worker.js';
+import type { Backend } from '../workers/backend.js';
 import type { DeadlineEntry } from './deadlines.js';
 import type { RecordFacts, Served } from './record-builder.js';
 import type { ResponseObserver } from './response-observer.js';
@@ -23,9 +23,9 @@ export abstract class RequestContext implements DeadlineEntry, RecordFacts {
   /** A body streamed from the client (not replayable), when the proxy did not read it. */
   streamBody: Readable | undefined = undefined;
   /** Workers that failed an attempt (only after a first failure). */
-  tried: Worker[] | undefined = undefined;
+  tried: Backend[] | undefined = undefined;
   /** The worker of the current (last) attempt. */
-  worker: Worker | undefined = undefined;
+  worker: Backend | undefined = undefined;
   served: Served | undefined = undefined;
   /** Front-of-router mode: the worker as the router's response header named it. */
   attributed: Served | undefined = undefined;

@@ -1,5 +1,5 @@
 import type { Decision } from '#shared/record.js';
-import type { Worker } from '../workers/worker.js';
+import type { Backend } from '../workers/backend.js';
 import { ApproximateTree } from './approximate-tree.js';
 import { candidateLoads, leastLoaded, type RoutingDecision, type RoutingPolicy } from './policy.js';
 
@@ -49,7 +49,7 @@ export class CacheAwarePolicy implements RoutingPolicy {
     this.#timer.unref();
   }
 
-  select(candidates: readonly Worker[], text: string): RoutingDecision {
+  select(candidates: readonly Backend[], text: string): RoutingDecision {
     const decision = this.#decide(candidates, text);
     if (text.length > 0) this.tree.insert(text, decision.worker.url);
     return decision;
@@ -59,7 +59,7 @@ export class CacheAwarePolicy implements RoutingPolicy {
     clearInterval(this.#timer);
   }
 
-  #decide(candidates: readonly Worker[], text: string): RoutingDecision {
+  #decide(candidates: readonly Backend[], text: string): RoutingDecision {
     let min = Infinity;
     let max = -Infinity;
     for (const worker of candidates) {
@@ -69,8 +69,8 @@ export class CacheAwarePolicy implements RoutingPolicy {
     const { balanceAbsThreshold, balanceRelThreshold, cacheThreshold } = this.#options;
     const match = text.length > 0 ? this.tree.match(text, new Set(candidates.map((worker) => worker.url))) : { matchedChars: 0, tenants: [] };
     const prefixMatchRate = text.length > 0 ? match.matchedChars / text.length : 0;
-    const treeSize = (worker: Worker): number => this.tree.size(worker.url);
-    const decided = (worker: Worker, decision: Decision): RoutingDecision => ({ worker, decision, candidateLoads: candidateLoads(candidates, worker), prefixMatchRate });
+    const treeSize = (worker: Backend): number => this.tree.size(worker.url);
+    const decided = (worker: Backend, decision: Decision): RoutingDecision => ({ worker, decision, candidateLoads: candidateLoads(candidates, worker), prefixMatchRate });
 
     if (max - min > balanceAbsThreshold && max > min * balanceRelThreshold) {
       return decided(leastLoaded(candidates, treeSize).worker, 'imbalance');

@@ -1,4 +1,4 @@
-import type { Worker } from '../workers/worker.js';
+import type { Backend } from '../workers/backend.js';
 import { candidateLoads, type RoutingDecision, type RoutingPolicy } from './policy.js';
 
 /**
@@ -8,7 +8,7 @@ import { candidateLoads, type RoutingDecision, type RoutingPolicy } from './poli
 export class PowerOfTwoPolicy implements RoutingPolicy {
   readonly name = 'power_of_two';
 
-  select(candidates: readonly Worker[]): RoutingDecision {
+  select(candidates: readonly Backend[]): RoutingDecision {
     const first = Math.floor(Math.random() * candidates.length);
     let second = Math.floor(Math.random() * (candidates.length - 1));
     if (second >= first) second++;
@@ -21,7 +21,7 @@ export class PowerOfTwoPolicy implements RoutingPolicy {
   }
 }
 
-function lessLoaded(a: Worker, b: Worker): Worker {
+function lessLoaded(a: Backend, b: Backend): Backend {
   if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight ? a : b;
   const aLoad = a.reportedLoad;
   const bLoad = b.reportedLoad;

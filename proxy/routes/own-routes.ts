@@ -7,7 +7,7 @@ import type { Upstream } from '../forward/upstream.js';
 import { sendError, sendJson } from '../http/send-error.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { leastLoaded } from '../policies/policy.js';
-import type { Worker } from '../workers/worker.js';
+import type { Backend } from '../workers/backend.js';
 
 /** GETs that any healthy worker can answer (untraced). */
 const WORKER_INFO_PATHS = new Set(['/v1/models', '/get_model_info', '/get_server_info', '/health_generate']);
@@ -153,17 +153,17 @@ export class OwnRoutes {
     return true;
   }
 
-  #workers(): readonly Worker[] {
+  #workers(): readonly Backend[] {
     const upstream = this.#deps.upstream;
     return upstream.mode === 'gateway' ? upstream.workers : [upstream.router];
   }
 
-  #healthyWorker(workers: readonly Worker[]): Worker | undefined {
+  #healthyWorker(workers: readonly Backend[]): Backend | undefined {
     const healthy = workers.filter((worker) => worker.healthy);
     return healthy.length > 0 ? leastLoaded(healthy).worker : undefined;
   }
 
-  async #fanOut(workers: readonly Worker[], path: string, method: string): Promise<Array<{ node_id: string; url: string; status: number | null; body: unknown; error?: string }>> {
+  async #fanOut(workers: readonly Backend[], path: string, method: string): Promise<Array<{ node_id: string; url: string; status: number | null; body: unknown; error?: string }>> {
     return Promise.all(
       workers.map(async (worker) => {
         try {

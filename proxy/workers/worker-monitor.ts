@@ -1,7 +1,7 @@
 import { isRecord } from '#shared/guards.js';
 import { idleTimeoutRequest } from '../client/idle-timeout-request.js';
 import type { Logger } from '#shared/log.js';
-import type { Worker } from './worker.js';
+import type { Backend } from './backend.js';
 
 export interface MonitorOptions {
   /** Seconds between `/health` checks. Default: 10. */
@@ -46,16 +46,16 @@ export const UNHEALTHY_PROBE_MAX_MS = 1000;
  * Health changes are logged once per change.
  */
 export class WorkerMonitor {
-  readonly #workers: readonly Worker[];
+  readonly #workers: readonly Backend[];
   readonly #logger: Logger;
   readonly #timeoutMs: number;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #options: MonitorOptions;
   /** Re-probe timers of unhealthy workers. */
-  readonly #probes = new Map<Worker, NodeJS.Timeout>();
+  readonly #probes = new Map<Backend, NodeJS.Timeout>();
   #stopped = false;
 
-  constructor(workers: readonly Worker[], options: MonitorOptions, logger: Logger) {
+  constructor(workers: readonly Backend[], options: MonitorOptions, logger: Logger) {
     this.#workers = workers;
     this.#options = options;
     this.#logger = logger;
@@ -86,7 +86,7 @@ export class WorkerMonitor {
   }
 
   /** Marks a worker; used by checks and by the forwarder when a connection is refused. */
-  setHealth(worker: Worker, healthy: boolean, reason: string): void {
+  setHealth(worker: Backend, healthy: boolean, reason: string): void {
     if (!healthy) this.#startProbing(worker);
     if (worker.healthy === healthy) return;
     worker.healthy = healthy;
@@ -94,7 +94,7 @@ export class WorkerMonitor {
     else this.#logger.warn({ node_id: worker.nodeId, url: worker.url, reason }, 'worker unhealthy');
   }
 
-  async #probe(worker: Worker): Promise<boolean> {
+  async #probe(worker: Backend): Promise<boolean> {
     let healthy: boolean;
     let reason: string;
     try {
@@ -110,7 +110,7 @@ export class WorkerMonitor {
   }
 
   /** Re-probes an unhealthy worker after 100 ms, 200 ms, … up to 1 s (never beyond the interval) until it answers. */
-  #startProbing(worker: Worker): void {
+  #startProbing(worker: Backend): void {
     if (this.#stopped || this.#probes.has(worker)) return;
     const maxMs = Math.min(UNHEALTHY_PROBE_MAX_MS, this.#options.healthCheckIntervalSecs * 1000);
     const schedule = (delayMs: number): void => {

@@ -5,10 +5,10 @@ import { decide, leastLoaded } from '../../proxy/policies/policy.js';
 import { PowerOfTwoPolicy } from '../../proxy/policies/power-of-two.js';
 import { RandomPolicy } from '../../proxy/policies/random.js';
 import { RoundRobinPolicy } from '../../proxy/policies/round-robin.js';
-import { createWorker, type Worker } from '../../proxy/workers/worker.js';
+import { createBackend, type Backend } from '../../proxy/workers/backend.js';
 
-function workers(...inFlight: number[]): Worker[] {
-  return inFlight.map((load, i) => ({ ...createWorker(`worker-${i}`, `http://127.0.0.1:${42100 + i}`), inFlight: load }));
+function workers(...inFlight: number[]): Backend[] {
+  return inFlight.map((load, i) => ({ ...createBackend(`worker-${i}`, `http://127.0.0.1:${42100 + i}`), inFlight: load }));
 }
 
 function cacheAware(options: Partial<CacheAwareOptions> = {}): CacheAwarePolicy {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attributeFromHeaders, workerHeaderNames } from '../../proxy/attribution/worker-header.js';
-import { parseWorkerSpecs } from '../../proxy/workers/worker.js';
+import { parseWorkerSpecs } from '../../proxy/workers/backend.js';
 
 const ROUTER = 'http://127.0.0.1:30000';
 const known = parseWorkerSpecs(['gpu-a=http://10.0.0.5:30001', 'gpu-b=http://10.0.0.6:30001/', 'gpu-c=https://node7.example']);

@@ -1,6 +1,10 @@
 import { isHttpUrl, withoutTrailingSlash } from '#shared/url.js';
-/** One upstream: an SGLang worker in gateway mode, or the router in front-of-router mode. */
-export interface Worker {
+
+/**
+ * One upstream HTTP server the proxy sends requests to: an SGLang worker in gateway mode, or the
+ * router in front-of-router mode. (Named Backend, not Worker: the global Worker is a thread.)
+ */
+export interface Backend {
   /** `worker-0` …, or the name given as `name=URL`. */
   readonly nodeId: string;
   /** Base URL, without a trailing slash. */
@@ -13,7 +17,7 @@ export interface Worker {
   reportedLoad: { waiting: number; tokens: number } | undefined;
 }
 
-export function createWorker(nodeId: string, url: string): Worker {
+export function createBackend(nodeId: string, url: string): Backend {
   return { nodeId, url, healthy: true, inFlight: 0, reportedLoad: undefined };
 }
 
@@ -21,7 +25,7 @@ export function createWorker(nodeId: string, url: string): Worker {
  * Parses `--worker-urls` entries: `URL` or `name=URL`. Unnamed workers are `worker-<i>` by
  * position, as in the seed's records. Throws on a bad URL or a repeated name or URL.
  */
-export function parseWorkerSpecs(specs: readonly string[]): Worker[] {
+export function parseWorkerSpecs(specs: readonly string[]): Backend[] {
   const workers = specs.map((spec, index) => {
     const eq = spec.indexOf('=');
     const hasName = eq > 0 && !spec.slice(0, eq).includes('/');
@@ -30,7 +34,7 @@ export function parseWorkerSpecs(specs: readonly string[]): Worker[] {
     if (!isHttpUrl(raw)) {
       throw new Error(`'${spec}' is not an http(s) URL (use URL or name=URL)`);
     }
-    return createWorker(name, withoutTrailingSlash(raw));
+    return createBackend(name, withoutTrailingSlash(raw));
   });
   const names = new Set(workers.map((worker) => worker.nodeId));
   const urls = new Set(workers.map((worker) => worker.url));
