@@ -21,7 +21,7 @@ export const ALL_IN_ONE_FLAGS: readonly FlagSpec[] = [
   ...PROXY_FLAGS.filter((flag) => flag.name !== 'collector-url'),
   { ...collectorFlag('host'), name: 'collector-host', description: 'Address the embedded collector listens on.' },
   { ...collectorFlag('port'), name: 'collector-port', description: 'Port of the embedded collector (its trace API is also on the proxy port).' },
-  ...['db', 'max-trace-entries', 'trace-ttl', 'retention-interval', 'max-streams'].map(collectorFlag),
+  ...['db', 'max-trace-entries', 'trace-ttl', 'retention-interval', 'max-clock-skew', 'max-streams'].map(collectorFlag),
 ];
 
 const MISSING_UPSTREAM =
