@@ -25,7 +25,16 @@ for (let start = 0; start < total; start += 5000) {
       prefix_match_rate: 0.7, queue_size: i % 7, attempts: 1, decision: decisions[i % 3],
     });
   }
-  collector.store.write(batch, { receivedMs: Date.now(), proxyId: 'bench', dropped: 0 });
+  // Writes fail fast while a WAL checkpoint holds the lock (busy_timeout=0): wait and retry, as a proxy would.
+  for (;;) {
+    try {
+      collector.store.write(batch, { receivedMs: Date.now(), proxyId: 'bench', dropped: 0 });
+      break;
+    } catch (error) {
+      if (error?.code !== 'SQLITE_BUSY') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }
 console.log(`collector: ${collector.store.countRows()} records`);
 
