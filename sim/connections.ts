@@ -28,9 +28,16 @@ export class SimConnections {
   /** Closes the connection the way a dying worker process would. */
   drop(res: ServerResponse): void {
     this.#droppedByWorker.add(res);
-    // destroySoon: flush the chunks already written, then close.
-    if (res.socket !== null) res.socket.destroySoon();
-    else res.destroy();
+    const socket = res.socket;
+    // Nothing sent yet (a non-streaming answer): close the connection with no response at all.
+    if (socket === null || !res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // Flush the chunks already written, then close without the final chunk (a broken stream).
+    // Node 26 holds the latest write in the HTTP layer until the next tick, where destroySoon()
+    // alone lost it: an empty write's callback runs once everything before it reached the socket.
+    res.write('', () => socket.destroySoon());
   }
 
   /** Accepts and never answers; only close() or the client ends it. */
