@@ -1,24 +1,11 @@
-import type { StoredTrace, TraceStats } from '../../shared/api-types.js';
+import type { StoredTrace, Timeseries as TimeseriesBody, TimeseriesNode, TraceStats } from '../../shared/api-types.js';
 
 export type { StoredTrace };
 
-/** `/v1/traces/timeseries` (the collector's scale issue): one array per figure, one value per bucket. */
-export interface NodeSeries {
-  requests: number[]; completed: number[]; failed: number[]; cancelled: number[]; timeout: number[]; errors: number[]; retries: number[];
-  cache_hit_rate: Array<number | null>; prefix_match_rate: Array<number | null>; avg_queue_size: Array<number | null>;
-  [percentile: `p${number}_${string}`]: Array<number | null>;
-  decisions: Record<string, number[]>;
-}
+/** A node's columns of `/v1/traces/timeseries`; the latency panel picks a percentile column by name. */
+export type NodeSeries = TimeseriesNode & Record<`p${number}_${string}`, Array<number | null>>;
 
-export interface Timeseries {
-  window: number;
-  step: number;
-  from: string;
-  to: string;
-  /** Bucket starts, epoch seconds. */
-  timestamps: number[];
-  nodes: Record<string, NodeSeries>;
-}
+export type Timeseries = Omit<TimeseriesBody, 'nodes'> & { nodes: Record<string, NodeSeries> };
 
 /** Per-node additions of the attribution and scale issues; each may be absent on an older collector. */
 export interface NodeStatsExtras {

@@ -6,18 +6,7 @@ import { BUCKET_MS } from '../../collector/rollups/rollup-delta.js';
 import type { TraceRow } from '../../collector/store/schema.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
-
-/** mulberry32: a seeded generator, so a failing case can be replayed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const TTL_SECONDS = 3600;
 const CAP = 400;
@@ -95,7 +84,7 @@ describe('rollup exactness', () => {
       // The test drives every sweep itself: a scheduled one (ingest past the cap requests one)
       // between reading the rows and reading the stats would make them differ.
       await collector.retention.stop();
-      const random = generator(seed);
+      const random = seededRandom(seed);
       const startMs = Date.now();
       let sent = 0;
       let clock = startMs;
@@ -103,7 +92,7 @@ describe('rollup exactness', () => {
         const size = 1 + Math.floor(random() * 120);
         const batch = Array.from({ length: size }, () => randomRecord(random, `s${seed}-${sent++}`, startMs));
         // Every fifth batch repeats records already stored: duplicates must not count twice.
-        if (step % 5 === 4 && sent > 20) batch.push(randomRecord(generator(seed), `s${seed}-0`, startMs));
+        if (step % 5 === 4 && sent > 20) batch.push(randomRecord(seededRandom(seed), `s${seed}-0`, startMs));
         const answer = await postJson(`${collector.url}/v1/traces`, batch);
         expect(answer.status).toBe(200);
         if (step % 3 === 2) {

@@ -5,18 +5,7 @@ import type { StoredTrace } from '#shared/api-types.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { startRawWorker } from '../helpers/raw-worker.js';
 import { startTestProxy, waitFor } from '../helpers/stack.js';
-
-/** mulberry32: a seeded generator, so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const SEED = 0x5eed;
 const CASES = 200;
@@ -80,7 +69,7 @@ function send(url: string, id: string): Promise<ClientResult> {
 }
 
 describe('a worker sending malformed responses', async () => {
-  const random = seeded(SEED);
+  const random = seededRandom(SEED);
   const collector = await startTestCollector();
   const worker = await startRawWorker((socket: Socket, request) => {
     if (!request.head.startsWith('POST ')) {
