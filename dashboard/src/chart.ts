@@ -109,7 +109,8 @@ export class Chart {
           spanGaps: false,
           fill: spec.stacked === true ? alpha(s.colour, 0.35) : undefined,
           value: format,
-          points: { show: false },
+          // uPlot's default: a dot per point while points are sparse (a lone bucket, such as a
+          // short demo's, is otherwise invisible: a line needs two points), none when dense.
         })),
       ],
       bands: spec.stacked === true ? spec.series.slice(1).map((s, i) => ({ series: [i + 2, i + 1] as [number, number], fill: alpha(s.colour, 0.35) })) : undefined,
