@@ -79,16 +79,6 @@ export class TraceClient {
     return this.#postBatch(JSON.stringify(envelope), timeoutMs);
   }
 
-  /**
-   * Like sendBatch, for records already serialised one by one (JSON objects as text): the proxy
-   * serialises each record when it is queued, so queued records are flat strings, not object
-   * graphs the garbage collector must trace and promote.
-   */
-  async sendSerializedBatch(records: readonly string[], proxyId: string | undefined, dropped: number, timeoutMs: number = this.#timeoutMs): Promise<IngestOutcome> {
-    const id = proxyId === undefined ? '' : `,"proxy_id":${JSON.stringify(proxyId)}`;
-    return this.#postBatch(`{"records":[${records.join(',')}]${id},"dropped":${dropped}}`, timeoutMs);
-  }
-
   async #postBatch(payload: string, timeoutMs: number): Promise<IngestOutcome> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.#ingestToken !== undefined) headers.authorization = `Bearer ${this.#ingestToken}`;
