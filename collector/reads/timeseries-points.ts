@@ -1,29 +1,14 @@
 import type { TimeseriesNode } from '#shared/api-types.js';
 import { SummedHistogram } from '../rollups/histogram.js';
-import { MATCH_SCALE } from '../rollups/rollup-delta.js';
+import { MATCH_SCALE, type RollupKey, type RollupSums } from '../rollups/rollup-delta.js';
 import { ratio } from './rollup-rows.js';
 
 /** One time-series point being summed from rollup rows, and how it becomes chart columns. */
-export interface SeriesRow {
-  bucket_ms: number;
-  node_id: string;
-  decision: string;
-  cache_hit: number;
-  requests: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  timeout: number;
-  retries: number;
-  cached_sum: number;
-  prompt_sum: number;
-  queue_sum: number;
-  queue_count: number;
-  match_count: number;
-  match_sum: number;
-  duration_hist: Uint8Array;
-  ttft_hist: Uint8Array;
-}
+export type SeriesRow = Pick<RollupKey, 'bucket_ms' | 'node_id' | 'decision' | 'cache_hit'> &
+  Omit<RollupSums, 'match_cached_sum' | 'match_prompt_sum'> & {
+    duration_hist: Uint8Array;
+    ttft_hist: Uint8Array;
+  };
 
 /** Per point: the sums and the histograms split by cache hit (the "all" one is their sum plus unknowns). */
 export interface Point {
