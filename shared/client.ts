@@ -14,23 +14,6 @@ export interface TraceClientOptions {
   timeoutMs?: number;
 }
 
-/**
- * What a batch send came to, as a value (the exporter never has to catch): `retryable` for
- * network errors, timeouts, 429 and 5xx (with the server's Retry-After when it gave one).
- */
-export type IngestOutcome =
-  | { kind: 'accepted'; result: IngestResult }
-  | { kind: 'retryable'; reason: string; retryAfterMs: number | undefined }
-  | { kind: 'rejected'; status: number; reason: string };
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 /** A non-2xx answer from the API, with the stable code from the error table when it had one. */
 export class TraceApiError extends Error {
   readonly status: number;
@@ -72,37 +55,6 @@ export class TraceClient {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.#ingestToken !== undefined) headers.authorization = `Bearer ${this.#ingestToken}`;
     return this.#request<IngestResult>('POST', '/v1/traces', { headers, body: JSON.stringify(batch) });
-  }
-
-  /** Sends a batch and never rejects: the outcome says whether to retry. */
-  async sendBatch(envelope: BatchEnvelope, timeoutMs: number = this.#timeoutMs): Promise<IngestOutcome> {
-    return this.#postBatch(JSON.stringify(envelope), timeoutMs);
-  }
-
-  async #postBatch(payload: string, timeoutMs: number): Promise<IngestOutcome> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.#ingestToken !== undefined) headers.authorization = `Bearer ${this.#ingestToken}`;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${this.#baseUrl}/v1/traces`, { method: 'POST', headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
-    } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      return { kind: 'retryable', reason: `${error instanceof Error ? error.message : String(error)}${cause}`, retryAfterMs: undefined };
-    }
-    if (response.status === 429 || response.status >= 500) {
-      return { kind: 'retryable', reason: `collector answered ${response.status}`, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return { kind: 'rejected', status: response.status, reason: `collector answered ${response.status} with a body that is not JSON` };
-    }
-    const isResult = isRecord(body) && 'accepted' in body && 'rejected' in body;
-    if (isResult && (response.ok || response.status === 400)) return { kind: 'accepted', result: body as IngestResult };
-    return { kind: 'rejected', status: response.status, reason: describeError(response.status, body).message };
   }
 
   async listTraces(query: ListQuery = {}): Promise<StoredTrace[]> {

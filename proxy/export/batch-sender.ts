@@ -1,7 +1,15 @@
 import { Agent, request } from 'undici';
 import type { BatchEnvelope, IngestResult } from '#shared/batch.js';
-import type { IngestOutcome } from '#shared/client.js';
 import { withoutTrailingSlash } from '#shared/url.js';
+
+/**
+ * What a batch send came to, as a value (the exporter never has to catch): `retryable` for
+ * network errors, timeouts, 429, 502, 503 and 504 (with the server's Retry-After when it gave one).
+ */
+export type IngestOutcome =
+  | { kind: 'accepted'; result: IngestResult }
+  | { kind: 'retryable'; reason: string; retryAfterMs: number | undefined }
+  | { kind: 'rejected'; status: number; reason: string };
 
 /** What the exporter needs from a transport: one POST of one envelope, as an outcome value. */
 export interface IngestSender {
