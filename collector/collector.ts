@@ -8,7 +8,8 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
 import { CollectorMetrics } from './metrics.js';
 import { RetentionJob } from './retention-job.js';
 import { STREAM_DEFAULTS, StreamHub } from './stream/stream-hub.js';
-import { TraceStore } from './store/trace-store.js';
+import { openStore } from './store/open-store.js';
+import type { TraceStore } from './store/trace-store.js';
 
 export interface CollectorOptions {
   /** Address to listen on. Default: 127.0.0.1 (loopback only). */
@@ -75,7 +76,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   const logger = options.logger ?? silentLogger();
   const startedMs = Date.now();
 
-  const store = await TraceStore.open(config.dbPath, {
+  const store = await openStore(config.dbPath, {
     maxTraceEntries: config.maxTraceEntries,
     traceTtlSeconds: config.traceTtlSeconds,
     batchSize: config.retentionBatchSize,
@@ -117,7 +118,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   }
   retention.start();
   const url = localUrl(config.host, address.port);
-  logger.info({ url, db: config.dbPath, maxTraceEntries: config.maxTraceEntries, traceTtlSeconds: config.traceTtlSeconds }, 'collector listening');
+  logger.info({ url, db: store.location, maxTraceEntries: config.maxTraceEntries, traceTtlSeconds: config.traceTtlSeconds }, 'collector listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -1,14 +1,5 @@
-import { statSync } from 'node:fs';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TraceStore } from './store/trace-store.js';
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 /** The collector's Prometheus metrics, in a registry of its own (several collectors can share a process). */
 export class CollectorMetrics {
@@ -33,19 +24,20 @@ export class CollectorMetrics {
       name: 'routetrace_collector_retained_rows',
       help: 'Records retained now.',
       registers,
-      collect() {
-        this.set(store.countRows());
+      async collect() {
+        this.set(await store.countRows());
       },
     });
     new Gauge({
       name: 'routetrace_collector_database_bytes',
-      help: 'Size on disk of the database file and its WAL.',
+      help: 'Size on disk of the SQLite database file and its WAL (absent for PostgreSQL: its server reports its own).',
       labelNames: ['file'],
       registers,
       collect() {
-        if (store.path === ':memory:') return;
-        this.set({ file: 'db' }, fileSize(store.path));
-        this.set({ file: 'wal' }, fileSize(`${store.path}-wal`));
+        const usage = store.diskUsage();
+        if (usage === undefined) return;
+        this.set({ file: 'db' }, usage.dbBytes);
+        this.set({ file: 'wal' }, usage.walBytes);
       },
     });
   }

@@ -1,5 +1,5 @@
 import type { Logger } from '#shared/log.js';
-import type { RetentionSweeper, SweepResult } from './store/retention.js';
+import type { RetentionSweep, SweepResult } from './store/trace-store.js';
 
 export interface RetentionJobOptions {
   /** Seconds between sweeps. Default: 10. */
@@ -19,7 +19,7 @@ const TICK_MS = 1000;
  * a number of seconds, not a cron expression, so a timer says the same with no dependency.)
  */
 export class RetentionJob {
-  readonly #sweeper: RetentionSweeper;
+  readonly #sweeper: RetentionSweep;
   readonly #options: RetentionJobOptions;
   readonly #sweepListeners = new Set<(result: SweepResult) => void>();
   #timer: NodeJS.Timeout | undefined;
@@ -27,7 +27,7 @@ export class RetentionJob {
   #requested = false;
   #running: Promise<SweepResult> | undefined;
 
-  constructor(sweeper: RetentionSweeper, options: RetentionJobOptions) {
+  constructor(sweeper: RetentionSweep, options: RetentionJobOptions) {
     this.#sweeper = sweeper;
     this.#options = options;
   }

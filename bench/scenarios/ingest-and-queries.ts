@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { TraceStore } from '../../collector/store/trace-store.js';
+import { SqliteTraceStore } from '../../collector/store/sqlite-store.js';
 import { validateRecord, type RoutingRecord } from '#shared/record.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { SequentialClient } from '../http-client.js';
@@ -28,7 +28,7 @@ export async function ingestAndQueries(ctx: BenchContext): Promise<Figure[]> {
   const rawRates: number[] = [];
   for (let round = 0; round < ctx.rounds; round++) {
     const path = join(ctx.workDir, `raw-${round}.db`);
-    const store = await TraceStore.open(path, { maxTraceEntries: 10_000_000, traceTtlSeconds: 3600 });
+    const store = await SqliteTraceStore.open(path, { maxTraceEntries: 10_000_000, traceTtlSeconds: 3600 });
     const prepared: RoutingRecord[][] = Array.from({ length: batches }, (_, b) =>
       Array.from({ length: 1000 }, (_, i) => {
         const result = validateRecord(benchRecord(`raw${round}-${b}`, i));
@@ -37,7 +37,7 @@ export async function ingestAndQueries(ctx: BenchContext): Promise<Figure[]> {
       }),
     );
     const started = performance.now();
-    for (const batch of prepared) store.write(batch, { receivedMs: Date.now(), proxyId: undefined, dropped: 0 });
+    for (const batch of prepared) store.writeNow(batch, { receivedMs: Date.now(), proxyId: undefined, dropped: 0 });
     rawRates.push((batches * 1000) / ((performance.now() - started) / 1000));
     await store.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
@@ -66,9 +66,9 @@ export async function ingestAndQueries(ctx: BenchContext): Promise<Figure[]> {
 
     // Queries with exactly 100,000 retained records: trim what ingest left to the newest 100k.
     await collector.stop();
-    const store = await TraceStore.open(join(ctx.workDir, 'ingest.db'), { maxTraceEntries: 100_000, traceTtlSeconds: 365 * 24 * 3600, batchSize: 10_000 });
+    const store = await SqliteTraceStore.open(join(ctx.workDir, 'ingest.db'), { maxTraceEntries: 100_000, traceTtlSeconds: 365 * 24 * 3600, batchSize: 10_000 });
     await store.retention.sweep();
-    const retained = store.countRows();
+    const retained = await store.countRows();
     const ids = await store.db.selectFrom('traces').select(['request_id', 'seq']).orderBy('seq').execute();
     await store.close();
     const queryCollector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'ingest.db'), '--max-trace-entries', '100000', '--trace-ttl', String(365 * 24 * 3600)]);

@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { TraceStore } from '../../collector/store/trace-store.js';
+import { SqliteTraceStore } from '../../collector/store/sqlite-store.js';
 import { validateRecord, type RoutingRecord } from '#shared/record.js';
 import type { BenchContext, Figure } from '../figure.js';
 import { benchRecord } from '../records.js';
@@ -22,12 +22,12 @@ export async function retention(ctx: BenchContext): Promise<Figure[]> {
   const cap = 100_000;
   const excess = ctx.quick ? 50_000 : 100_000;
   const ttlSeconds = 3600;
-  const store = await TraceStore.open(join(ctx.workDir, 'retention.db'), { maxTraceEntries: cap, traceTtlSeconds: ttlSeconds });
+  const store = await SqliteTraceStore.open(join(ctx.workDir, 'retention.db'), { maxTraceEntries: cap, traceTtlSeconds: ttlSeconds });
   try {
     const meta = { receivedMs: Date.now(), proxyId: undefined, dropped: 0 };
     // Batch by batch, keeping nothing: the bench's own garbage must not land in the measured window.
-    for (let b = 0; b < 10; b++) store.write(validated(`old${b}`, 1000, Date.now() - 2 * ttlSeconds * 1000), meta);
-    for (let b = 0; b < (cap + excess) / 1000; b++) store.write(validated(`fresh${b}`, 1000, Date.now()), meta);
+    for (let b = 0; b < 10; b++) store.writeNow(validated(`old${b}`, 1000, Date.now() - 2 * ttlSeconds * 1000), meta);
+    for (let b = 0; b < (cap + excess) / 1000; b++) store.writeNow(validated(`fresh${b}`, 1000, Date.now()), meta);
     global.gc?.();
 
     // Ingest keeps going: a batch of 200 every 5 ms.
@@ -35,7 +35,7 @@ export async function retention(ctx: BenchContext): Promise<Figure[]> {
     let batch = 0;
     const ingest = async (): Promise<void> => {
       while (ingesting) {
-        store.write(validated(`live${batch++}`, 200, Date.now()), meta);
+        store.writeNow(validated(`live${batch++}`, 200, Date.now()), meta);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     };

@@ -21,6 +21,9 @@ export interface TraceFilter {
   untilMs?: number;
 }
 
+/** The equality filters the live tail's resume (and its live matching) applies. */
+export type ReplayFilter = Pick<TraceFilter, 'nodeId' | 'workerUrl' | 'status' | 'routingPolicy' | 'requestId' | 'decision'>;
+
 /** Newest first (by seq, the order the collector stored them). */
 export function listTraces(sql: SqlRunner, filter: TraceFilter): StoredTrace[] {
   const where: string[] = [];
@@ -51,4 +54,27 @@ export function listTraces(sql: SqlRunner, filter: TraceFilter): StoredTrace[] {
 export function tracesByRequestId(sql: SqlRunner, requestId: string, limit: number | undefined): StoredTrace[] {
   const text = 'SELECT * FROM traces WHERE request_id = ? ORDER BY seq DESC LIMIT ?';
   return (sql.all(text, [requestId, limit ?? -1]) as TraceRow[]).map(rowToTrace);
+}
+
+/**
+ * The records a resuming live-tail client missed: seq > `afterSeq`, oldest first, one page at a
+ * time (the list API pages the other way, newest first). Uses the seq primary key, so each page
+ * costs a range scan from the cursor, however old the cursor is.
+ */
+export function replayPage(sql: SqlRunner, afterSeq: number, filter: ReplayFilter, pageSize: number): StoredTrace[] {
+  const where = ['seq > ?'];
+  const params: SqlParam[] = [afterSeq];
+  const add = (column: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    where.push(`${column} = ?`);
+    params.push(value);
+  };
+  add('node_id', filter.nodeId);
+  add('worker_url', filter.workerUrl);
+  add('status', filter.status);
+  add('routing_policy', filter.routingPolicy);
+  add('request_id', filter.requestId);
+  add('decision', filter.decision);
+  const text = `SELECT * FROM traces WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`;
+  return (sql.all(text, [...params, pageSize]) as TraceRow[]).map(rowToTrace);
 }

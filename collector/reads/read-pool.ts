@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StoredTrace, Timeseries, TraceStats } from '#shared/api-types.js';
 import { isRecord } from '#shared/guards.js';
-import type { TraceFilter } from './list-query.js';
+import type { ReplayFilter, TraceFilter } from './list-query.js';
 import type { StatsOptions } from './stats-query.js';
 import type { TimeseriesOptions } from './timeseries-query.js';
 import type { ReadMethod, TraceReads } from './trace-reader.js';
@@ -67,6 +67,10 @@ export class ReadPool implements TraceReads {
 
   timeseries(options: TimeseriesOptions): Promise<Timeseries> {
     return this.#call('timeseries', [options]) as Promise<Timeseries>;
+  }
+
+  replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]> {
+    return this.#call('replay', [afterSeq, filter, pageSize]) as Promise<StoredTrace[]>;
   }
 
   /** Starts the thread now: it also runs the WAL checkpoints, which must not wait for a first read. */

@@ -1,6 +1,6 @@
 import type { StoredTrace, Timeseries, TraceStats } from '#shared/api-types.js';
 import type { SqliteDatabase } from '../store/database.js';
-import { listTraces, tracesByRequestId, type TraceFilter } from './list-query.js';
+import { listTraces, replayPage, tracesByRequestId, type ReplayFilter, type TraceFilter } from './list-query.js';
 import { SqlRunner } from './sql-runner.js';
 import { computeStats, type StatsOptions } from './stats-query.js';
 import { computeTimeseries, type TimeseriesOptions } from './timeseries-query.js';
@@ -11,6 +11,8 @@ export interface TraceReads {
   byRequestId(requestId: string, limit?: number): Promise<StoredTrace[]>;
   stats(options: StatsOptions): Promise<TraceStats>;
   timeseries(options: TimeseriesOptions): Promise<Timeseries>;
+  /** The live tail's resume: records with seq > `afterSeq`, oldest first, `pageSize` at most. */
+  replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]>;
 }
 
 /** The same reads, synchronous, over one connection: what the reader thread runs. */
@@ -36,9 +38,13 @@ export class TraceReader {
   timeseries(options: TimeseriesOptions): Timeseries {
     return computeTimeseries(this.#sql, options);
   }
+
+  replay(afterSeq: number, filter: ReplayFilter, pageSize: number): StoredTrace[] {
+    return replayPage(this.#sql, afterSeq, filter, pageSize);
+  }
 }
 
-export type ReadMethod = 'list' | 'byRequestId' | 'stats' | 'timeseries';
+export type ReadMethod = 'list' | 'byRequestId' | 'stats' | 'timeseries' | 'replay';
 
 /** Calls one reader method by name with arguments that crossed a thread boundary. */
 export function dispatchRead(reader: TraceReader, method: ReadMethod, args: unknown[]): unknown {
@@ -51,6 +57,8 @@ export function dispatchRead(reader: TraceReader, method: ReadMethod, args: unkn
       return reader.stats(args[0] as StatsOptions);
     case 'timeseries':
       return reader.timeseries(args[0] as TimeseriesOptions);
+    case 'replay':
+      return reader.replay(Number(args[0]), args[1] as ReplayFilter, Number(args[2]));
     default:
       method satisfies never;
       throw new Error(`unknown read ${String(method)}`);

@@ -9,15 +9,16 @@ import { packageVersion } from '#shared/version.js';
  */
 export function healthRoute(store: TraceStore, startedMs: number): RequestHandler {
   const version = packageVersion();
-  return (_req, res) => {
-    const storage = store.storage.state();
+  return async (_req, res) => {
+    const storage = store.storageState();
+    const [retained, total] = await Promise.all([store.countRows(), store.counter('total_requests')]);
     res.status(storage.ok ? 200 : 503).json({
       status: storage.ok ? 'ok' : 'unavailable',
       version,
       uptime_seconds: Math.round((Date.now() - startedMs) / 1000),
-      retained_traces: store.countRows(),
-      total_requests: store.counter('total_requests'),
-      database: store.path,
+      retained_traces: retained,
+      total_requests: total,
+      database: store.location,
       storage,
     });
   };

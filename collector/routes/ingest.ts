@@ -22,7 +22,7 @@ export interface IngestDeps {
  * records are stored in one transaction; invalid ones are listed by index and never stored.
  */
 export function ingestRoute(deps: IngestDeps): RequestHandler {
-  return (req, res) => {
+  return async (req, res) => {
     const batch = unpackBatch(req.body);
     if (!batch.ok) throw new RoutetraceError('invalid_batch', batch.error);
 
@@ -55,7 +55,7 @@ export function ingestRoute(deps: IngestDeps): RequestHandler {
       // The envelope's drop count is stored even when every record is refused: the proxy
       // forgets it once the batch is answered (issue 13 §4).
       if (batch.dropped > 0) {
-        deps.store.write([], meta);
+        await deps.store.write([], meta);
         deps.metrics.droppedReported.inc(batch.dropped);
       }
       const body: IngestResult = { accepted: 0, duplicates: 0, rejected };
@@ -63,11 +63,11 @@ export function ingestRoute(deps: IngestDeps): RequestHandler {
       return;
     }
 
-    const written = deps.store.write(valid, meta);
+    const written = await deps.store.write(valid, meta);
     deps.metrics.accepted.inc(written.accepted);
     deps.metrics.duplicates.inc(written.duplicates);
     deps.metrics.droppedReported.inc(batch.dropped);
-    if (deps.store.countRows() > deps.maxTraceEntries) deps.onCapExceeded();
+    if ((await deps.store.countRows()) > deps.maxTraceEntries) deps.onCapExceeded();
 
     const body: IngestResult = { accepted: written.accepted, duplicates: written.duplicates, rejected };
     res.status(200).json(body);

@@ -3,27 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { RollupDeltas, type RollupFact } from '../rollups/rollup-delta.js';
 import type { RollupWriter } from '../rollups/rollup-writer.js';
 import type { SqliteDatabase } from './database.js';
-
-export interface RetentionPolicy {
-  /** Keep at most this many records (the oldest by seq go first). */
-  maxTraceEntries: number;
-  /** Remove records routed longer ago than this. */
-  traceTtlSeconds: number;
-  /**
-   * Most rows removed per DELETE; the sweep yields to the event loop between batches and
-   * halves the batch while one takes longer than 10 ms (a 2,000-row DELETE blocked 145–230 ms
-   * at 1–5M rows). Default: 2000.
-   */
-  batchSize?: number;
-}
-
-export interface SweepResult {
-  removedByTtl: number;
-  removedByCap: number;
-  durationMs: number;
-  /** Size of the -wal file after the sweep's checkpoint, in bytes (0 for :memory:). */
-  walBytes: number;
-}
+import type { RetentionPolicy, RetentionSweep, SweepResult } from './trace-store.js';
 
 /** A batch slower than this is halved; one faster than a quarter of it is doubled. */
 const BATCH_BUDGET_MS = 10;
@@ -42,7 +22,7 @@ const RETURNING = 'timestamp_ms, node_id, routing_policy, decision, attribution,
  * When sweep() resolves the table held no record older than the TTL cutoff and no more than
  * the cap at that moment.
  */
-export class RetentionSweeper {
+export class RetentionSweeper implements RetentionSweep {
   readonly #walPath: string | undefined;
   readonly #policy: Required<RetentionPolicy>;
   readonly #count: () => number;

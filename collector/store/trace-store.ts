@@ -1,113 +1,82 @@
-import { Kysely } from 'kysely';
 import type { StoredTrace } from '#shared/api-types.js';
 import type { RoutingRecord } from '#shared/record.js';
-import { ReadPool } from '../reads/read-pool.js';
 import type { TraceReads } from '../reads/trace-reader.js';
-import { rebuildRollups } from '../rollups/rollup-rebuild.js';
-import { RollupWriter } from '../rollups/rollup-writer.js';
-import { checkIntegrity, openDatabase, type SqliteDatabase } from './database.js';
-import { migrate } from './migrations.js';
-import { RetentionSweeper, type RetentionPolicy } from './retention.js';
-import type { StoreSchema } from './schema.js';
-import { StorageHealth } from './storage-health.js';
-import { TraceWriter, type BatchMeta, type WriteResult } from './trace-writer.js';
-import { TransactionalSqliteDialect } from './transactional-dialect.js';
+import type { StorageState } from './storage-health.js';
 
 export type StoredListener = (traces: StoredTrace[]) => void;
 export type CounterName = 'total_requests' | 'dropped_records' | 'retained_rows' | 'cached_tokens_clamped';
 
+export interface BatchMeta {
+  receivedMs: number;
+  /** Applied to records that carry no proxy_id of their own. */
+  proxyId: string | undefined;
+  /** Records the sending proxy dropped since its previous accepted batch. */
+  dropped: number;
+  /** Records in the batch whose cached_tokens validation clamped to prompt_tokens. Default: 0. */
+  clampedCachedTokens?: number;
+}
+
+export interface WriteResult {
+  accepted: number;
+  duplicates: number;
+  /** The stored records with their seq, in seq order; only filled while someone listens (`onStored`). */
+  stored: StoredTrace[];
+}
+
+export interface RetentionPolicy {
+  /** Keep at most this many records (the oldest go first). */
+  maxTraceEntries: number;
+  /** Remove records routed longer ago than this. */
+  traceTtlSeconds: number;
+  /** Most rows removed per delete step (SQLite; see sqlite's retention.ts). Default: 2000. */
+  batchSize?: number;
+}
+
+export interface SweepResult {
+  removedByTtl: number;
+  removedByCap: number;
+  durationMs: number;
+  /** Size of SQLite's -wal file after the sweep, in bytes (0 where there is none). */
+  walBytes: number;
+}
+
+export interface RetentionSweep {
+  readonly policy: Readonly<Required<RetentionPolicy>>;
+  /** Removes what is past the TTL at `nowMs`, then the oldest beyond the cap. */
+  sweep(nowMs?: number): Promise<SweepResult>;
+}
+
+/** Sizes on disk the metrics report; a store without local files reports none. */
+export interface DiskUsage {
+  dbBytes: number;
+  walBytes: number;
+}
+
 /**
- * The collector's database. Writes (ingest, retention) go through one better-sqlite3 connection
- * on the event loop: short transactions that never wait for a lock. Reads go through `queries`,
- * a reader thread with its own read-only connection, so a query never stalls ingest.
+ * What the collector needs of a store, whatever the engine (SQLite embedded, PostgreSQL for
+ * fleets). Routes, metrics, retention and the live tail see only this; every engine keeps the
+ * same contract: a batch is stored atomically with its rollups and counters, `record_id` makes
+ * ingest idempotent, reads never wait for writes, and a storage fault surfaces as an error
+ * carrying the engine's code (mapped to 503 `storage_unavailable` by the error handler).
  */
-export class TraceStore {
-  readonly path: string;
-  readonly raw: SqliteDatabase;
-  readonly db: Kysely<StoreSchema>;
-  readonly queries: TraceReads & { close(): Promise<void> };
-  readonly retention: RetentionSweeper;
-  readonly storage: StorageHealth;
-  readonly #writer: TraceWriter;
-  readonly #counter: (name: CounterName) => number;
-  readonly #listeners = new Set<StoredListener>();
-
-  private constructor(path: string, raw: SqliteDatabase, db: Kysely<StoreSchema>, policy: RetentionPolicy) {
-    this.path = path;
-    this.raw = raw;
-    this.db = db;
-    const counter = raw.prepare<[string], number>('SELECT value FROM counters WHERE name = ?').pluck();
-    this.#counter = (name) => Number(counter.get(name) ?? 0);
-    const rollups = new RollupWriter(raw);
-    const reads = new ReadPool(path);
-    reads.start();
-    this.queries = reads;
-    this.retention = new RetentionSweeper(raw, path, policy, () => this.countRows(), rollups);
-    this.storage = new StorageHealth(path);
-    this.#writer = new TraceWriter(raw, rollups);
-  }
-
-  /** Opens (creating if needed), checks and migrates the database at `path`. */
-  static async open(path: string, policy: RetentionPolicy): Promise<TraceStore> {
-    if (path === ':memory:') throw new Error('the collector needs a database file: an in-memory database cannot be shared with its reader thread');
-    const raw = openDatabase(path);
-    const db = new Kysely<StoreSchema>({ dialect: new TransactionalSqliteDialect({ database: raw }) });
-    try {
-      checkIntegrity(raw, path);
-      await migrate(db as Kysely<unknown>);
-      rebuildRollups(raw);
-    } catch (error) {
-      await db.destroy();
-      throw error;
-    }
-    return new TraceStore(path, raw, db, policy);
-  }
-
-  /** Records retained now: kept in the counters table by every insert and delete (count(*) took 32 ms at 5M rows). */
-  countRows(): number {
-    return this.#counter('retained_rows');
-  }
-
-  counter(name: CounterName): number {
-    return this.#counter(name);
-  }
-
+export interface TraceStore {
+  readonly engine: 'sqlite' | 'postgres';
+  /** Where the data lives, for logs and /health: a file path, or a URL without its password. */
+  readonly location: string;
+  readonly queries: TraceReads;
+  readonly retention: RetentionSweep;
+  /** The last write's outcome and anything else that says storage cannot be trusted. */
+  storageState(): StorageState;
+  write(records: readonly RoutingRecord[], meta: BatchMeta): Promise<WriteResult>;
+  /** Records retained now (kept in counters by every insert and delete, never a count(*)). */
+  countRows(): Promise<number>;
+  counter(name: CounterName): Promise<number>;
   /**
    * Called after each committed batch with the newly stored records as the list API returns
    * them (with `seq`), in seq order. Returns the unsubscribe function. A listener that throws is
    * ignored: it never affects ingest.
    */
-  onStored(listener: StoredListener): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
-  }
-
-  write(records: readonly RoutingRecord[], meta: BatchMeta): WriteResult {
-    let result: WriteResult;
-    try {
-      result = this.#writer.write(records, meta, this.#listeners.size > 0);
-    } catch (error) {
-      this.storage.recordWrite(error);
-      throw error;
-    }
-    this.storage.recordWrite(undefined);
-    if (result.stored.length > 0) {
-      for (const listener of this.#listeners) {
-        try {
-          listener(result.stored);
-        } catch {
-          // A live-tail consumer's bug must not fail the batch that was already committed.
-        }
-      }
-    }
-    return result;
-  }
-
-  async close(): Promise<void> {
-    await this.queries.close();
-    // Closes the better-sqlite3 connection too; the last checkpoint folds the WAL back in.
-    await this.db.destroy();
-  }
+  onStored(listener: StoredListener): () => void;
+  diskUsage(): DiskUsage | undefined;
+  close(): Promise<void>;
 }

@@ -4,24 +4,8 @@ import type { RoutingRecord } from '#shared/record.js';
 import { RollupDeltas, type RollupFact } from '../rollups/rollup-delta.js';
 import type { RollupWriter } from '../rollups/rollup-writer.js';
 import type { SqliteDatabase } from './database.js';
+import type { BatchMeta, WriteResult } from './trace-store.js';
 import { INSERT_COLUMNS, insertRowToTrace, recordToRow, type InsertRow } from './row-mapping.js';
-
-export interface BatchMeta {
-  receivedMs: number;
-  /** Applied to records that carry no proxy_id of their own. */
-  proxyId: string | undefined;
-  /** Records the sending proxy dropped since its previous accepted batch. */
-  dropped: number;
-  /** Records in the batch whose cached_tokens validation clamped to prompt_tokens. Default: 0. */
-  clampedCachedTokens?: number;
-}
-
-export interface WriteResult {
-  accepted: number;
-  duplicates: number;
-  /** The stored records with their seq, in seq order; only built when `withStored` is asked. */
-  stored: StoredTrace[];
-}
 
 function factOf(record: RoutingRecord): RollupFact {
   return {

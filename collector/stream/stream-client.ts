@@ -1,9 +1,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { Kysely } from 'kysely';
 import type { StoredTrace } from '#shared/api-types.js';
-import type { StoreSchema } from '../store/schema.js';
-import { replayPage } from './replay-query.js';
+import type { TraceReads } from '../reads/trace-reader.js';
 import { matchesFilter, type StreamFilter } from './stream-filter.js';
 
 export interface StreamClientSettings {
@@ -41,13 +39,13 @@ async function drainedOrClosed(res: ServerResponse): Promise<void> {
 
 /**
  * One live-tail connection. It subscribes BEFORE it replays, so a record committed at any point
- * is either seen by a replay query (committed before it ran: better-sqlite3 is synchronous, so a
- * commit never overlaps a query) or arrives through `push` (committed after); `#lastSeq`
+ * is either seen by a replay query (committed before the query's snapshot: the query starts after
+ * the subscription) or arrives through `push` (committed after); `#lastSeq`
  * removes the overlap. Result: no gap and no repeat between replay and live.
  */
 export class StreamClient {
   readonly #res: ServerResponse;
-  readonly #db: Kysely<StoreSchema>;
+  readonly #reads: TraceReads;
   readonly #settings: StreamClientSettings;
   #lastSeq = 0;
   #live = false;
@@ -57,9 +55,9 @@ export class StreamClient {
   #closed = false;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(res: ServerResponse, db: Kysely<StoreSchema>, settings: StreamClientSettings) {
+  constructor(res: ServerResponse, reads: TraceReads, settings: StreamClientSettings) {
     this.#res = res;
-    this.#db = db;
+    this.#reads = reads;
     this.#settings = settings;
   }
 
@@ -118,7 +116,7 @@ export class StreamClient {
 
   async #replay(): Promise<void> {
     while (!this.#closed) {
-      const page = await replayPage(this.#db, this.#lastSeq, this.#settings.filter, this.#settings.replayPageSize);
+      const page = await this.#reads.replay(this.#lastSeq, this.#settings.filter, this.#settings.replayPageSize);
       for (const trace of page) this.#send(toStreamEvent(trace));
       // Replay is paced by the client: wait for the socket to drain before reading the next page.
       if (this.#res.writableLength > 0 && this.#res.writableNeedDrain && !this.#closed) {

@@ -1,8 +1,8 @@
 import type { StoredTrace } from '#shared/api-types.js';
-import type { TraceFilter } from '../reads/list-query.js';
+import type { ReplayFilter } from '../reads/list-query.js';
 
 /** What a live-tail client asked for: the list API's equality filters, all optional. */
-export type StreamFilter = Pick<TraceFilter, 'nodeId' | 'workerUrl' | 'status' | 'routingPolicy' | 'requestId' | 'decision'>;
+export type StreamFilter = ReplayFilter;
 
 /** The same test the replay query applies in SQL, for records arriving live. */
 export function matchesFilter(trace: StoredTrace, filter: StreamFilter): boolean {

@@ -59,7 +59,7 @@ export class StreamHub {
       this.#disconnects.inc({ reason: 'limit' });
       throw new RoutetraceError('too_many_streams', `at most ${this.#options.maxStreams} live-tail streams may be open (--max-streams); retry later`);
     }
-    const client = new StreamClient(res, this.#store.db, {
+    const client = new StreamClient(res, this.#store.queries, {
       filter,
       afterSeq,
       heartbeatMs: this.#options.heartbeatMs,

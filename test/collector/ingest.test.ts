@@ -53,7 +53,7 @@ describe('POST /v1/traces', async () => {
   });
 
   it('answers 400 with the same body when nothing is valid, and stores nothing', async () => {
-    const before = collector.store.countRows();
+    const before = (await collector.store.countRows());
     const response = await postJson(ingestUrl, [{ ...makeRecord(), timestamp: 'yesterday' }, { ...makeRecord(), worker_url: 'ftp://x' }]);
     expect(response.status).toBe(400);
     expect(response.json).toEqual({
@@ -65,7 +65,7 @@ describe('POST /v1/traces', async () => {
       ],
       error: { code: 'no_valid_records', message: 'all 2 records are invalid' },
     });
-    expect(collector.store.countRows()).toBe(before);
+    expect((await collector.store.countRows())).toBe(before);
   });
 
   it('accepts an empty envelope (a proxy reporting drops only)', async () => {
@@ -129,7 +129,7 @@ describe('POST /v1/traces with an ingest token', async () => {
     const wrong = await postJson(ingestUrl, makeRecord(), { authorization: 'Bearer s3cre' });
     expect(wrong.status).toBe(401);
     expect(wrong.json).toEqual({ error: { code: 'unauthorized', message: 'invalid ingest token' } });
-    expect(collector.store.countRows()).toBe(0);
+    expect((await collector.store.countRows())).toBe(0);
   });
 
   it('accepts the right token; reads need none', async () => {

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { startCollector } from '../../collector/collector.js';
+import { sqliteStoreOf } from '../helpers/collector.js';
 import { openDatabase } from '../../collector/store/database.js';
 import { migrate } from '../../collector/store/migrations.js';
 import { TransactionalSqliteDialect } from '../../collector/store/transactional-dialect.js';
@@ -55,9 +56,9 @@ describe('persistence', () => {
       expect((await request(`${collector.url}/v1/traces/stats`)).json).toMatchObject({
         total_requests: 1, active_traces: 1, requests_per_node: { 'worker-0': 1 }, requests_per_status: { completed: 1 },
       });
-      const applied = collector.store.raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all();
+      const applied = sqliteStoreOf(collector).raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all();
       expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view', '004_routing_decision', '005_rollups']);
-      const viewRow = collector.store.raw.prepare('SELECT request_id, timestamp FROM traces_view').get();
+      const viewRow = sqliteStoreOf(collector).raw.prepare('SELECT request_id, timestamp FROM traces_view').get();
       expect(viewRow).toMatchObject({ request_id: 'from-v1' });
     } finally {
       await collector.close();

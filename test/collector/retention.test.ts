@@ -13,7 +13,7 @@ describe('retention sweep, called directly', async () => {
     const expired = Array.from({ length: 30 }, (_, i) => makeRecord({ request_id: `old-${i}`, timestamp: now - 120_000 + i }));
     const fresh = Array.from({ length: 80 }, (_, i) => makeRecord({ request_id: `new-${i}`, timestamp: now - 1000 + i }));
     await postJson(`${collector.url}/v1/traces`, [...expired.slice(0, 15), ...fresh.slice(0, 40), ...expired.slice(15), ...fresh.slice(40)]);
-    expect(collector.store.countRows()).toBe(110);
+    expect((await collector.store.countRows())).toBe(110);
 
     const result = await collector.retention.runNow();
     expect({ ttl: result.removedByTtl, cap: result.removedByCap }).toEqual({ ttl: 30, cap: 30 });
@@ -41,17 +41,17 @@ describe('retention on its schedule', () => {
   it('removes expired records on the --retention-interval schedule', async () => {
     const collector = await startTestCollector({ traceTtlSeconds: 1, retentionIntervalSeconds: 1 });
     await postJson(`${collector.url}/v1/traces`, Array.from({ length: 20 }, () => makeRecord({ timestamp: Date.now() - 5000 })));
-    expect(collector.store.countRows()).toBe(20);
+    expect((await collector.store.countRows())).toBe(20);
     // Waits on the job's own sweep events (a tick may sweep before the batch arrived).
     let removed = 0;
     for (let sweeps = 0; sweeps < 3 && removed < 20; sweeps++) removed += (await collector.retention.nextSweep()).removedByTtl;
-    expect({ removed, retained: collector.store.countRows() }).toEqual({ removed: 20, retained: 0 });
+    expect({ removed, retained: (await collector.store.countRows()) }).toEqual({ removed: 20, retained: 0 });
   });
 
   it('sweeps at the next tick when ingest passes the cap, without waiting for the interval', async () => {
     const collector = await startTestCollector({ maxTraceEntries: 10, retentionIntervalSeconds: 3600 });
     const swept = collector.retention.nextSweep();
     await postJson(`${collector.url}/v1/traces`, Array.from({ length: 25 }, () => makeRecord()));
-    expect({ removedByCap: (await swept).removedByCap, retained: collector.store.countRows() }).toEqual({ removedByCap: 15, retained: 10 });
+    expect({ removedByCap: (await swept).removedByCap, retained: (await collector.store.countRows()) }).toEqual({ removedByCap: 15, retained: 10 });
   });
 });

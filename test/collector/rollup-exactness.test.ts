@@ -4,7 +4,7 @@ import type { RoutingRecordInput } from '#shared/record.js';
 import { binOf, emptyHistogram, percentile } from '../../collector/rollups/histogram.js';
 import { BUCKET_MS } from '../../collector/rollups/rollup-delta.js';
 import type { TraceRow } from '../../collector/store/schema.js';
-import { startTestCollector } from '../helpers/collector.js';
+import { sqliteStoreOf, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -101,11 +101,11 @@ describe('rollup exactness', () => {
           await collector.store.retention.sweep(clock);
         }
 
-        const rows = collector.store.raw.prepare('SELECT * FROM traces').all() as TraceRow[];
+        const rows = sqliteStoreOf(collector).raw.prepare('SELECT * FROM traces').all() as TraceRow[];
         const expected = statsFromRows(rows);
         const stats = (await request(`${collector.url}/v1/traces/stats`)).json as TraceStats;
         expect(stats.active_traces).toBe(rows.length);
-        expect(collector.store.countRows()).toBe(rows.length);
+        expect((await collector.store.countRows())).toBe(rows.length);
         expect(stats.requests_per_status).toEqual(expected.perStatus);
         const withoutUrls = Object.fromEntries(Object.entries(stats.nodes).map(([node, figures]) => {
           const { worker_url: _url, ...rest } = figures;
@@ -124,8 +124,8 @@ describe('rollup exactness', () => {
         );
       }
       // Rollup rows emptied by retention are deleted, not left at zero.
-      expect(collector.store.raw.prepare('SELECT count(*) FROM rollups WHERE requests <= 0').pluck().get()).toBe(0);
-      expect(collector.store.raw.prepare('SELECT sum(requests) FROM rollups').pluck().get()).toBe(collector.store.countRows());
+      expect(sqliteStoreOf(collector).raw.prepare('SELECT count(*) FROM rollups WHERE requests <= 0').pluck().get()).toBe(0);
+      expect(sqliteStoreOf(collector).raw.prepare('SELECT sum(requests) FROM rollups').pluck().get()).toBe((await collector.store.countRows()));
     });
   }
 });

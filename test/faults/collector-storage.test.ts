@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { startCollector } from '../../collector/collector.js';
-import { startTestCollector } from '../helpers/collector.js';
+import { sqliteStoreOf, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { BINARIES } from '../helpers/processes.js';
 import { makeRecord } from '../helpers/records.js';
@@ -19,7 +19,7 @@ async function filledDatabase(name: string): Promise<string> {
   for (let batch = 0; batch < 5; batch++) {
     await postJson(`${collector.url}/v1/traces`, Array.from({ length: 400 }, () => makeRecord({ error: 'e'.repeat(1500) })));
   }
-  collector.store.raw.pragma('wal_checkpoint(TRUNCATE)');
+  sqliteStoreOf(collector).raw.pragma('wal_checkpoint(TRUNCATE)');
   await collector.close();
   return dbPath;
 }
@@ -42,7 +42,7 @@ describe('collector storage faults', () => {
   it('answers 503 storage_unavailable at once while another process holds the write lock, and /health says so; reads keep working', async () => {
     const collector = await startTestCollector();
     await postJson(`${collector.url}/v1/traces`, [makeRecord({ request_id: 'before-lock' })]);
-    const other = new Database(collector.store.path);
+    const other = new Database(sqliteStoreOf(collector).location);
     other.exec('BEGIN IMMEDIATE');
     try {
       const refused = await postJson(`${collector.url}/v1/traces`, [makeRecord({ request_id: 'during-lock' })]);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { startCollector, type CollectorOptions, type RunningCollector } from '../../collector/collector.js';
+import { SqliteTraceStore } from '../../collector/store/sqlite-store.js';
 import { tempDir } from './temp.js';
 
 /** A collector on 127.0.0.1:0 with its own database file, closed after the test file. */
@@ -14,4 +15,11 @@ export async function startTestCollector(options: CollectorOptions = {}): Promis
   });
   afterAll(() => collector.close());
   return collector;
+}
+
+/** The collector's store as the SQLite engine, for tests that inspect the file itself. */
+export function sqliteStoreOf(collector: RunningCollector): SqliteTraceStore {
+  const { store } = collector;
+  if (!(store instanceof SqliteTraceStore)) throw new Error(`this test inspects SQLite; the collector runs on ${store.engine}`);
+  return store;
 }
