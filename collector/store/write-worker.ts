@@ -1,0 +1,64 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorCodeOf, isRecord } from '#shared/guards.js';
+import { RollupWriter } from '../rollups/rollup-writer.js';
+import { openDatabase } from './database.js';
+import { RetentionDeletes } from './retention-deletes.js';
+import type { InsertRow } from './row-mapping.js';
+import { TraceWriter } from './trace-writer.js';
+import { parseWriteRequest, type WriteReply, type WriteRequest } from './write-protocol.js';
+
+/**
+ * The writer thread: it owns the one write connection. Ingest batches (inserts, rollup upserts,
+ * counters: one transaction each) and retention's delete steps run here, one at a time in
+ * arrival order, so neither ever stalls the event loop (a 1,000-record batch is a 10–30 ms
+ * synchronous transaction). The event loop maps and serialises rows, sends them, and answers
+ * the HTTP request when the commit's reply comes back (writer-thread.ts).
+ */
+const path = isRecord(workerData) && typeof workerData.path === 'string' ? workerData.path : '';
+const db = openDatabase(path);
+const rollups = new RollupWriter(db);
+const writer = new TraceWriter(db, rollups);
+const deletes = new RetentionDeletes(db, rollups);
+const counters = db.prepare<[], [string, number]>('SELECT name, value FROM counters').raw();
+/** Whether a live-tail listener exists: only then are stored rows sent back (a clone costs ~5 µs per row). */
+let listening = isRecord(workerData) && workerData.listening === true;
+
+function counterValues(): Record<string, number> {
+  return Object.fromEntries(counters.all().map(([name, value]) => [name, Number(value)]));
+}
+
+function run(message: WriteRequest): unknown {
+  switch (message.op) {
+    case 'write':
+      return writer.write(JSON.parse(message.rows) as InsertRow[], message.meta, listening);
+    case 'deleteExpired':
+      return deletes.expired(message.cutoffMs, message.limit);
+    case 'deleteOldest':
+      return deletes.oldest(message.limit);
+    case 'listen':
+      listening = message.on;
+      return null;
+    case 'counters':
+      return null;
+    default:
+      return message satisfies never;
+  }
+}
+
+parentPort?.on('message', (raw: unknown) => {
+  if (isRecord(raw) && raw.close === true) {
+    // Closing here lets the event loop's close be the last one, which checkpoints the WAL.
+    db.close();
+    parentPort?.postMessage({ closed: true });
+    return;
+  }
+  const message = parseWriteRequest(raw);
+  if (message === undefined) return;
+  let reply: WriteReply;
+  try {
+    reply = { id: message.id, ok: true, value: run(message), counters: counterValues() };
+  } catch (error) {
+    reply = { id: message.id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) };
+  }
+  parentPort?.postMessage(reply);
+});
