@@ -1,3 +1,5 @@
+import { endianness } from 'node:os';
+
 /**
  * A fixed log-scale histogram of milliseconds: 520 bins from 0.1 ms to 3,600 s, each 3.4% wider
  * than the last (values under 0.1 ms in bin 0, over 3,600 s in the last). Fixed bins make
@@ -35,19 +37,29 @@ export function emptyHistogram(): Int32Array {
   return new Int32Array(HISTOGRAM_BINS);
 }
 
-/** The non-empty bins as stored bytes. */
+/** Room for every bin: encodeHistogram writes here first, then copies out what it used. */
+const scratch = new Int32Array(HISTOGRAM_BINS * 2);
+
+/** The non-empty bins as stored bytes (one pass; bins ascending, which addStored relies on). */
 export function encodeHistogram(counts: Int32Array): Buffer {
-  let used = 0;
-  for (const count of counts) if (count !== 0) used += 1;
-  const out = Buffer.allocUnsafe(used * ENTRY_BYTES);
   let at = 0;
   for (let i = 0; i < counts.length; i++) {
     const count = counts[i] ?? 0;
     if (count === 0) continue;
-    out.writeUInt32LE(i, at);
-    out.writeInt32LE(count, at + 4);
-    at += ENTRY_BYTES;
+    scratch[at++] = i;
+    scratch[at++] = count;
   }
+  return toStored(scratch, at);
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** The first `ints` (bin, count) ints of `pairs` as stored bytes (little-endian). */
+function toStored(pairs: Int32Array, ints: number): Buffer {
+  // One copy where the platform is little-endian (x86, arm64): no per-int write.
+  if (LITTLE_ENDIAN) return Buffer.from(pairs.slice(0, ints).buffer);
+  const out = Buffer.allocUnsafe(ints * 4);
+  for (let i = 0; i < ints; i++) out.writeInt32LE(pairs[i] ?? 0, i * 4);
   return out;
 }
 
@@ -110,12 +122,48 @@ export class SummedHistogram {
   }
 }
 
-/** Two stored histograms added: what the database's `hist_add(a, b)` returns. */
+/** A stored histogram's entries, or none when it is not one. */
+function entries(blob: unknown): DataView | undefined {
+  if (!(blob instanceof Uint8Array) || blob.byteLength % ENTRY_BYTES !== 0) return undefined;
+  return new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+}
+
+const mergeScratch = new Int32Array(HISTOGRAM_BINS * 2);
+
+/**
+ * Two stored histograms added: what the database's `hist_add(a, b)` returns. A merge of the two
+ * sorted entry lists (bins that sum to 0 are dropped): the upsert calls it once per rollup key
+ * per batch, and a dense 520-bin round trip there cost ~2 ms per 1,000-record batch (measured).
+ */
 export function addStored(a: unknown, b: unknown): Buffer {
-  const sum = emptyHistogram();
-  addEncoded(sum, a);
-  addEncoded(sum, b);
-  return encodeHistogram(sum);
+  const left = entries(a);
+  const right = entries(b);
+  const leftEnd = left?.byteLength ?? 0;
+  const rightEnd = right?.byteLength ?? 0;
+  let i = 0;
+  let j = 0;
+  let at = 0;
+  const push = (bin: number, count: number): void => {
+    if (count === 0 || bin >= HISTOGRAM_BINS) return;
+    mergeScratch[at++] = bin;
+    mergeScratch[at++] = count;
+  };
+  while (i < leftEnd || j < rightEnd) {
+    const leftBin = left !== undefined && i < leftEnd ? left.getUint32(i, true) : Number.POSITIVE_INFINITY;
+    const rightBin = right !== undefined && j < rightEnd ? right.getUint32(j, true) : Number.POSITIVE_INFINITY;
+    if (leftBin === rightBin) {
+      push(leftBin, (left?.getInt32(i + 4, true) ?? 0) + (right?.getInt32(j + 4, true) ?? 0));
+      i += ENTRY_BYTES;
+      j += ENTRY_BYTES;
+    } else if (leftBin < rightBin) {
+      push(leftBin, left?.getInt32(i + 4, true) ?? 0);
+      i += ENTRY_BYTES;
+    } else {
+      push(rightBin, right?.getInt32(j + 4, true) ?? 0);
+      j += ENTRY_BYTES;
+    }
+  }
+  return toStored(mergeScratch, at);
 }
 
 /** The nearest-rank percentile (the value at rank ceil(p × n)), as its bin's midpoint; null when empty. */

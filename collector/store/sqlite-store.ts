@@ -7,7 +7,7 @@ import { ReadPool } from '../reads/read-pool.js';
 import type { TraceReads } from '../reads/trace-reader.js';
 import { rebuildRollups } from '../rollups/rollup-rebuild.js';
 import { RollupWriter } from '../rollups/rollup-writer.js';
-import { checkIntegrity, openDatabase, type SqliteDatabase } from './database.js';
+import { checkIntegrity, JOURNAL_SIZE_LIMIT_BYTES, openDatabase, type SqliteDatabase } from './database.js';
 import { migrate } from './migrations.js';
 import type { DeleteStep } from './retention-deletes.js';
 import { RetentionSweeper } from './retention.js';
@@ -171,6 +171,8 @@ export class SqliteTraceStore implements TraceStore {
     const rows = records.map((record) => recordToRow(record, meta.receivedMs, meta.proxyId));
     const result = this.#syncWriter.write(rows, meta, this.#listeners.size > 0);
     this.#counters = this.#readCounters();
+    // This connection has no automatic checkpoint (it serves the event loop).
+    if (fileSize(`${this.location}-wal`) > JOURNAL_SIZE_LIMIT_BYTES) this.raw.pragma('wal_checkpoint(TRUNCATE)');
     this.#notify(result.stored);
     return result;
   }

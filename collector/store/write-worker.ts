@@ -1,14 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCodeOf, isRecord } from '#shared/guards.js';
 import { RollupWriter } from '../rollups/rollup-writer.js';
-import { openDatabase } from './database.js';
+import { openDatabase, WRITER_CHECKPOINT_PAGES } from './database.js';
 import { RetentionDeletes } from './retention-deletes.js';
 import type { InsertRow } from './row-mapping.js';
 import { TraceWriter } from './trace-writer.js';
 import { parseWriteRequest, type WriteReply, type WriteRequest } from './write-protocol.js';
 
 /**
- * The writer thread: it owns the one write connection. Ingest batches (inserts, rollup upserts,
+ * The writer thread: it owns the one write connection, and checkpoints the WAL. Ingest batches (inserts, rollup upserts,
  * counters: one transaction each) and retention's delete steps run here, one at a time in
  * arrival order, so neither ever stalls the event loop (a 1,000-record batch is a 10–30 ms
  * synchronous transaction). The event loop maps and serialises rows, sends them, and answers
@@ -16,6 +16,9 @@ import { parseWriteRequest, type WriteReply, type WriteRequest } from './write-p
  */
 const path = isRecord(workerData) && typeof workerData.path === 'string' ? workerData.path : '';
 const db = openDatabase(path);
+// Off the event loop, SQLite's own checkpoint (PASSIVE, inside the commit that crosses the
+// bound) is what we want: it never takes a lock a write would fail on (busy_timeout 0 → 503).
+db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
 const rollups = new RollupWriter(db);
 const writer = new TraceWriter(db, rollups);
 const deletes = new RetentionDeletes(db, rollups);
