@@ -6,7 +6,10 @@ import { seededRandom } from '../helpers/seeded-random.js';
 function randomHistogram(random: () => number): Int32Array {
   const counts = emptyHistogram();
   const used = Math.floor(random() * 40);
-  for (let i = 0; i < used; i++) counts[Math.floor(random() * HISTOGRAM_BINS)] += Math.floor(random() * 21) - 10;
+  for (let i = 0; i < used; i++) {
+    const bin = Math.floor(random() * HISTOGRAM_BINS);
+    counts[bin] = (counts[bin] ?? 0) + Math.floor(random() * 21) - 10;
+  }
   return counts;
 }
 
