@@ -113,7 +113,7 @@ export class ReadPool implements TraceReads {
 
   #ensureWorker(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(workerScript(), { workerData: { path: this.#path } });
+    const worker = new Worker(workerScript(), { name: 'routetrace-reader', workerData: { path: this.#path } });
     // Never keeps the process alive on its own (referenced only while a read is in flight).
     worker.unref();
     worker.on('message', (message: unknown) => {

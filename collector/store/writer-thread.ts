@@ -106,7 +106,7 @@ export class WriterThread {
 
   #ensureWorker(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(workerScript(), { workerData: { path: this.#path, listening: this.#listening } });
+    const worker = new Worker(workerScript(), { name: 'routetrace-writer', workerData: { path: this.#path, listening: this.#listening } });
     worker.unref();
     worker.on('message', (message: unknown) => this.#settle(message as WriteReply));
     const fail = (error: Error): void => {
