@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isRecord } from '#shared/guards.js';
-import type { WriteReply, WriteRequest } from './write-protocol.js';
+import type { WriteRequest } from './write-protocol.js';
 
 /** A failure on the writer thread, with SQLite's code kept so the HTTP layer maps it (503 storage_unavailable). */
 export class WriteError extends Error {
@@ -108,10 +108,10 @@ export class WriterThread {
     if (this.#worker !== undefined) return this.#worker;
     const worker = new Worker(workerScript(), { name: 'routetrace-writer', workerData: { path: this.#path, listening: this.#listening } });
     worker.unref();
-    worker.on('message', (message: unknown) => this.#settle(message as WriteReply));
+    worker.on('message', (message: unknown) => this.#settle(message));
     const fail = (error: Error): void => {
       if (this.#worker === worker) this.#worker = undefined;
-      const code = Reflect.get(error, 'code');
+      const code: unknown = Reflect.get(error, 'code');
       for (const [id, pending] of this.#pending) {
         this.#pending.delete(id);
         pending.reject(new WriteError(`writer thread failed: ${error.message}`, typeof code === 'string' && code.startsWith('SQLITE_') ? code : 'SQLITE_IOERR'));
@@ -125,16 +125,20 @@ export class WriterThread {
     return worker;
   }
 
-  #settle(reply: WriteReply): void {
-    if (!isRecord(reply) || typeof reply.id !== 'number') return;
-    const pending = this.#pending.get(reply.id);
+  #settle(message: unknown): void {
+    if (!isRecord(message) || typeof message.id !== 'number') return;
+    const pending = this.#pending.get(message.id);
     if (pending === undefined) return;
-    this.#pending.delete(reply.id);
-    if (reply.ok) {
-      this.#onCounters(reply.counters);
-      pending.resolve(reply.value);
+    this.#pending.delete(message.id);
+    if (message.ok === true) {
+      if (isRecord(message.counters)) this.#onCounters(numbersOf(message.counters));
+      pending.resolve(message.value);
     } else {
-      pending.reject(new WriteError(reply.message, reply.code));
+      pending.reject(new WriteError(String(message.message), typeof message.code === 'string' ? message.code : undefined));
     }
   }
+}
+
+function numbersOf(record: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }
