@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { StoredTrace } from '#shared/api-types.js';
 import { validateRecord } from '#shared/record.js';
 import { WRITER_CHECKPOINT_PAGES } from '../../collector/store/database.js';
 import { sqliteStoreOf, startTestCollector } from '../helpers/collector.js';
@@ -50,4 +51,28 @@ describe('the writer thread', () => {
     expect(walBytes).toBeLessThan(WRITER_CHECKPOINT_PAGES * 4096 + 8 * 1024 * 1024);
     expect(await collector.store.countRows()).toBe(24_000);
   });
+
+  it('stores a batch that spans several multi-row statements once per record_id: new rows reach the listener in seq order, repeats count as duplicates, rollups count only new rows', async () => {
+    const collector = await startTestCollector();
+    const already = Array.from({ length: 10 }, (_, i) => makeRecord({ request_id: `old-${i}` }));
+    await postJson(`${collector.url}/v1/traces`, already);
+    const fresh = Array.from({ length: 100 }, (_, i) => makeRecord({ request_id: `new-${i}` }));
+    // 113 records: statements of 50, 50 and 13 rows. Repeats inside one statement (fresh[1] at 2),
+    // across statements (fresh[3] at 70, fresh[60] at 107) and of stored records (already[*]).
+    const batch = [...fresh.slice(0, 2), fresh[1], ...fresh.slice(2, 69), fresh[3], ...already.slice(0, 5), ...fresh.slice(69), fresh[60], ...already.slice(5)];
+    expect(batch).toHaveLength(113);
+    const heard: StoredTrace[][] = [];
+    const unsubscribe = collector.store.onStored((traces) => heard.push(traces));
+    const answer = await postJson(`${collector.url}/v1/traces`, batch);
+    unsubscribe();
+    expect(answer.json).toEqual({ accepted: 100, duplicates: 13, rejected: [] });
+    expect(heard).toHaveLength(1);
+    const stored = heard[0] ?? [];
+    expect(stored.map((trace) => trace.request_id)).toEqual(fresh.map((record) => record.request_id));
+    expect(stored.map((trace) => trace.seq)).toEqual([...stored.map((trace) => trace.seq)].sort((a, b) => a - b));
+    expect((await request(`${collector.url}/v1/traces/stats`)).json).toMatchObject({ total_requests: 110, active_traces: 110 });
+    const listed = (await request(`${collector.url}/v1/traces?limit=1000`)).json as StoredTrace[];
+    expect(listed.slice(0, 100)).toEqual([...stored].reverse());
+  });
 });
+
