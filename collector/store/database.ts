@@ -6,10 +6,10 @@ import Database from 'better-sqlite3';
 export type SqliteDatabase = Database.Database;
 
 /**
- * The write connection never waits for a lock: better-sqlite3 waits synchronously, so a
- * `sqlite3` shell holding a write transaction blocked the event loop 1 s per write attempt
- * (issue 14 item 8). A write that finds the database locked answers 503 at once and the
- * proxy's retry does the waiting.
+ * The write connection never waits for a lock. better-sqlite3 waits synchronously: on the event
+ * loop, a `sqlite3` shell holding a write transaction blocked it 1 s per write attempt (issue 14
+ * item 8). On the writer thread it would hold every batch queued behind one. A write that finds
+ * the database locked answers 503 at once and the proxy's retry does the waiting.
  */
 export const WRITE_BUSY_TIMEOUT_MS = 0;
 /** The read connection lives on its own thread: waiting there blocks no one. */

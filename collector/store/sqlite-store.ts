@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { Statement } from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import type { StoredTrace } from '#shared/api-types.js';
 import { isRecord } from '#shared/guards.js';
@@ -66,6 +67,7 @@ export class SqliteTraceStore implements TraceStore {
   /** Resolves when the writer thread sends stored rows back for every later write (see onStored). */
   #listening: Promise<void> = Promise.resolve();
   #syncWriter: TraceWriter | undefined;
+  #countersQuery: Statement<[], [string, number]> | undefined;
 
   private constructor(path: string, raw: SqliteDatabase, db: Kysely<StoreSchema>, policy: RetentionPolicy) {
     this.location = path;
@@ -201,6 +203,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   #readCounters(): Counters {
-    return toCounters(Object.fromEntries(this.raw.prepare<[], [string, number]>('SELECT name, value FROM counters').raw().all()));
+    this.#countersQuery ??= this.raw.prepare<[], [string, number]>('SELECT name, value FROM counters').raw();
+    return toCounters(Object.fromEntries(this.#countersQuery.all()));
   }
 }

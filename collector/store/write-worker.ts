@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCodeOf, isRecord } from '#shared/guards.js';
 import { RollupWriter } from '../rollups/rollup-writer.js';
@@ -15,6 +16,9 @@ import { parseWriteRequest, type WriteReply, type WriteRequest } from './write-p
  * the HTTP request when the commit's reply comes back (writer-thread.ts).
  */
 const path = isRecord(workerData) && typeof workerData.path === 'string' ? workerData.path : '';
+// A thread restarted after a crash must not create an empty file where the database was
+// (deleted meanwhile): its batches then fail with 503 and /health says why.
+if (!existsSync(path)) throw Object.assign(new Error(`database file ${path} no longer exists`), { code: 'SQLITE_CANTOPEN' });
 const db = openDatabase(path);
 // Off the event loop, SQLite's own checkpoint (PASSIVE, inside the commit that crosses the
 // bound) is what we want: it never takes a lock a write would fail on (busy_timeout 0 → 503).

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StoredTrace } from '#shared/api-types.js';
 import { validateRecord } from '#shared/record.js';
@@ -6,6 +7,7 @@ import { WRITER_CHECKPOINT_PAGES } from '../../collector/store/database.js';
 import { sqliteStoreOf, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('the writer thread', () => {
   it('rejects a batch a dying thread held with code SQLITE_IOERR, never half-writes it, and stores the proxy retry once on a new thread', async () => {
@@ -73,6 +75,21 @@ describe('the writer thread', () => {
     expect((await request(`${collector.url}/v1/traces/stats`)).json).toMatchObject({ total_requests: 110, active_traces: 110 });
     const listed = (await request(`${collector.url}/v1/traces?limit=1000`)).json as StoredTrace[];
     expect(listed.slice(0, 100)).toEqual([...stored].reverse());
+  });
+
+  it('answers 503 storage_unavailable, and creates no empty file, when a restarted thread finds the database file gone', async () => {
+    const dbPath = join(tempDir(), 'gone.db');
+    const collector = await startTestCollector({ dbPath });
+    await postJson(`${collector.url}/v1/traces`, [makeRecord()]);
+    rmSync(dbPath);
+    await sqliteStoreOf(collector).writer.terminate();
+    const refused = await postJson(`${collector.url}/v1/traces`, [makeRecord()]);
+    expect({ status: refused.status, body: refused.json }).toEqual({
+      status: 503,
+      body: { error: { code: 'storage_unavailable', message: 'trace store unavailable (SQLITE_CANTOPEN); retry later' } },
+    });
+    expect(existsSync(dbPath)).toBe(false);
+    expect((await request(`${collector.url}/health`)).status).toBe(503);
   });
 });
 
