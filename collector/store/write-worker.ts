@@ -9,11 +9,11 @@ import { TraceWriter } from './trace-writer.js';
 import { parseWriteRequest, type WriteReply, type WriteRequest } from './write-protocol.js';
 
 /**
- * The writer thread: it owns the one write connection, and checkpoints the WAL. Ingest batches (inserts, rollup upserts,
- * counters: one transaction each) and retention's delete steps run here, one at a time in
- * arrival order, so neither ever stalls the event loop (a 1,000-record batch is a 10–30 ms
- * synchronous transaction). The event loop maps and serialises rows, sends them, and answers
- * the HTTP request when the commit's reply comes back (writer-thread.ts).
+ * The writer thread: it owns the one write connection and checkpoints the WAL. Ingest batches
+ * (inserts, rollup upserts, counters: one transaction each) and retention's delete steps run
+ * here, one at a time in arrival order, so neither ever stalls the event loop (a 1,000-record
+ * batch is a 10–30 ms synchronous transaction). The event loop maps and serialises rows, sends
+ * them, and answers the HTTP request when the commit's reply comes back (writer-thread.ts).
  */
 const path = isRecord(workerData) && typeof workerData.path === 'string' ? workerData.path : '';
 // A thread restarted after a crash must not create an empty file where the database was
@@ -37,6 +37,7 @@ function counterValues(): Record<string, number> {
 function run(message: WriteRequest): unknown {
   switch (message.op) {
     case 'write':
+      // The rows are the event loop's own JSON.stringify of InsertRow[] (sqlite-store.ts write()).
       return writer.write(JSON.parse(message.rows) as InsertRow[], message.meta, listening);
     case 'deleteExpired':
       return deletes.expired(message.cutoffMs, message.limit);
