@@ -3,8 +3,9 @@ import type { RoutingRecordInput } from '#shared/record.js';
 import { withDefaults } from '#shared/defaults.js';
 import type { IngestSender } from './batch-sender.js';
 import { EXPORTER_DEFAULTS, type ExporterCounters, type ExporterHooks, type ExporterOptions } from './exporter-options.js';
+import { recordJson } from './record-json.js';
 import { RingQueue } from './ring-queue.js';
-import { checkRecords } from './source-check.js';
+import { checkRecords, type Queued } from './source-check.js';
 
 export type { ExporterCounters, ExporterHooks, ExporterOptions } from './exporter-options.js';
 
@@ -25,7 +26,8 @@ export class RecordExporter {
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
   readonly #config: Required<ExporterOptions>;
-  readonly #queue: RingQueue<RoutingRecordInput>;
+  /** Records as JSON text (written and checked at enqueue), or as objects the full schema checks when sent. */
+  readonly #queue: RingQueue<Queued>;
   readonly counters: ExporterCounters = { produced: 0, sent: 0, dropped: 0, failed: 0, retries: 0 };
   /** Dropped and not yet reported in an envelope the collector processed. */
   #unreportedDrops = 0;
@@ -57,7 +59,8 @@ export class RecordExporter {
   enqueue(record: RoutingRecordInput): void {
     if (this.#shutdown !== undefined) return;
     this.counters.produced++;
-    if (this.#queue.push(record)) this.#countDrops(1);
+    // Serialised once, here; a record the fast writer cannot vouch for waits as an object for the schema.
+    if (this.#queue.push(recordJson(record) ?? record)) this.#countDrops(1);
     if (this.#inFlight === undefined) this.#scheduleExport();
   }
 
@@ -129,10 +132,11 @@ export class RecordExporter {
   }
 
   /** The next batch: the retried one unchanged, else fresh records checked against the shared schema. */
-  #takeBatch(): { records: RoutingRecordInput[]; dropped: number; since: number } {
+  #takeBatch(): { records: string[]; dropped: number; since: number } {
     const retry = this.#retry;
     this.#retry = undefined;
-    if (retry !== undefined) return { records: this.#queue.take(retry.size), dropped: retry.dropped, since: retry.since };
+    // A retried batch went through checkRecords already: its entries are all text.
+    if (retry !== undefined) return { records: this.#queue.take(retry.size) as string[], dropped: retry.dropped, since: retry.since };
     const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(this.#config.maxBatchSize));
     if (invalid > 0) {
       // The collector would refuse them; they are refused here, so a batch is never all-invalid.
@@ -147,7 +151,7 @@ export class RecordExporter {
   async #exportBatch(): Promise<void> {
     const batch = this.#takeBatch();
     if (batch.records.length === 0 && batch.dropped === 0) return;
-    const outcome = await this.#sender.sendBatch({ records: batch.records, proxy_id: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
+    const outcome = await this.#sender.sendBatch({ records: batch.records, proxyId: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
     switch (outcome.kind) {
       case 'accepted': {
         this.#backoffMs = 0;
