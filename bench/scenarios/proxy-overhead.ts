@@ -23,6 +23,22 @@ interface Contender {
 
 const cpuOf = (pids: number[]): number => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
 
+/** The proxy's `routetrace_proxy_records_sent_total` (records its collector stored). */
+async function recordsSent(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^routetrace_proxy_records_sent_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+/**
+ * Waits until a traced proxy's collector has stored `count` more records than `since` (at most
+ * 10 s): the records of a wrk run still queued when it ends are part of its cost, and their
+ * ingest must not land on the next contender's measurement (same core).
+ */
+async function recordsDelivered(url: string, since: number, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await recordsSent(url)) - since < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 /**
  * Figure 1: what routetrace adds to a non-streaming /generate, against direct, nginx, a bare
  * http-proxy (the reference: the engine routetrace used to be built on) and a bare undici Pool
@@ -94,9 +110,11 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
       for (const connections of CONNECTIONS) {
         for (const contender of contenders) {
           const key = `${contender.name}@${connections}`;
+          const sentBefore = contender.collectorPid === undefined ? 0 : await recordsSent(contender.url);
           const cpuBefore = cpuOf(contender.pids());
           const collectorBefore = cpuMicros(contender.collectorPid);
           const result = runWrk(ctx.wrk, `${contender.url}/generate`, BODY, { connections, seconds: ctx.quick ? 2 : 4, workDir: ctx.workDir });
+          if (contender.collectorPid !== undefined) await recordsDelivered(contender.url, sentBefore, result.requests);
           if (result.errors > 0) ctx.log(`wrk: ${result.errors} errors against ${contender.name} -c${connections}`);
           (rps[key] ??= []).push(result.requestsPerSec);
           (cpu[key] ??= []).push((cpuOf(contender.pids()) - cpuBefore) / result.requests);

@@ -3,9 +3,8 @@ import type { RoutingRecordInput } from '#shared/record.js';
 import { withDefaults } from '#shared/defaults.js';
 import type { IngestSender } from './batch-sender.js';
 import { EXPORTER_DEFAULTS, type ExporterCounters, type ExporterHooks, type ExporterOptions } from './exporter-options.js';
-import { recordJson } from './record-json.js';
 import { RingQueue } from './ring-queue.js';
-import { checkRecords, type Queued } from './source-check.js';
+import { checkRecords } from './source-check.js';
 
 export type { ExporterCounters, ExporterHooks, ExporterOptions } from './exporter-options.js';
 
@@ -26,8 +25,8 @@ export class RecordExporter {
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
   readonly #config: Required<ExporterOptions>;
-  /** Records as JSON text (written and checked at enqueue), or as objects the full schema checks when sent. */
-  readonly #queue: RingQueue<Queued>;
+  /** Records as built; written as JSON (and checked) when their batch is taken, as text once retried. */
+  readonly #queue: RingQueue<RoutingRecordInput | string>;
   readonly counters: ExporterCounters = { produced: 0, sent: 0, dropped: 0, failed: 0, retries: 0 };
   /** Dropped and not yet reported in an envelope the collector processed. */
   #unreportedDrops = 0;
@@ -59,8 +58,7 @@ export class RecordExporter {
   enqueue(record: RoutingRecordInput): void {
     if (this.#shutdown !== undefined) return;
     this.counters.produced++;
-    // Serialised once, here; a record the fast writer cannot vouch for waits as an object for the schema.
-    if (this.#queue.push(recordJson(record) ?? record)) this.#countDrops(1);
+    if (this.#queue.push(record)) this.#countDrops(1);
     if (this.#inFlight === undefined) this.#scheduleExport();
   }
 

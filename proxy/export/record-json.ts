@@ -10,9 +10,9 @@ import { isHttpUrl } from '#shared/url.js';
  * A record's JSON text, written field by field while checking each field with the predicates of
  * the collector's fast check (`shared/record-fast-path.ts`); undefined when any field is one
  * that check would not settle, and the exporter then runs the full schema on the object (which
- * also writes the error). So the proxy still never sends what the collector would refuse, but
- * pays once per record, at enqueue: the fast check plus JSON.stringify at send cost ~4.5 µs per
- * record, this ~1.2 µs (measured, Node 24). test/proxy/record-json.test.ts holds it to the schema.
+ * also writes the error). So the proxy still never sends what the collector would refuse, and
+ * checks and serialises in one pass: the fast check plus JSON.stringify cost ~4.5 µs per record,
+ * this ~1.2 µs (micro-benchmark, Node 24). test/proxy/unit/record-json.test.ts holds it to the schema.
  *
  * Fields the collector ignores (unknown keys) are left out, as the collector drops them.
  */
