@@ -129,18 +129,22 @@ export class RecordExporter {
     });
   }
 
-  /** The next batch: the retried one unchanged, else fresh records checked against the shared schema. */
+  /**
+   * The next batch, its records checked against the shared schema: the retried one (same size
+   * and drop count), else fresh records. A retried batch is text already, unless newer records
+   * pushed some of it out of a full queue while it waited: those newer ones take its place and
+   * are checked here like any other.
+   */
   #takeBatch(): { records: string[]; dropped: number; since: number } {
     const retry = this.#retry;
     this.#retry = undefined;
-    // A retried batch went through checkRecords already: its entries are all text.
-    if (retry !== undefined) return { records: this.#queue.take(retry.size) as string[], dropped: retry.dropped, since: retry.since };
-    const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(this.#config.maxBatchSize));
+    const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(retry?.size ?? this.#config.maxBatchSize));
     if (invalid > 0) {
       // The collector would refuse them; they are refused here, so a batch is never all-invalid.
       this.#countFailed(invalid);
       this.#logger.error({ invalid, error: firstError }, 'routing records invalid by the shared schema; not sent');
     }
+    if (retry !== undefined) return { records, dropped: retry.dropped, since: retry.since };
     const dropped = Math.min(this.#unreportedDrops, this.#config.maxDroppedPerEnvelope);
     this.#unreportedDrops -= dropped;
     return { records, dropped, since: Date.now() };

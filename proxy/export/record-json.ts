@@ -52,11 +52,9 @@ class Writer {
   field(key: string, value: unknown, ok: boolean): void {
     if (value === undefined) return;
     if (value === null) return this.raw(key, 'null');
-    if (!ok) {
-      this.bad = true;
-      return;
-    }
-    this.raw(key, typeof value === 'string' ? JSON.stringify(value) : String(value));
+    if (ok && typeof value === 'string') return this.raw(key, JSON.stringify(value));
+    if (ok && (typeof value === 'number' || typeof value === 'boolean')) return this.raw(key, String(value));
+    this.bad = true;
   }
 
   count(key: string, value: unknown): void {
