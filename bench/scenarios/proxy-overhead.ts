@@ -23,6 +23,15 @@ interface Contender {
 
 const cpuOf = (pids: number[]): number => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
 
+/**
+ * Every other round visits the contenders in reverse: on a shared machine what runs just before
+ * a contender (a traced proxy's collector finishing its ingest, another job) changes its
+ * figures, and a fixed order would hand the same neighbour to the same contender every round.
+ */
+function inRoundOrder<T>(items: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? items : [...items].reverse();
+}
+
 /** The proxy's `routetrace_proxy_records_sent_total` (records its collector stored). */
 async function recordsSent(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -84,7 +93,7 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
     const p50s: Record<string, number[]> = {};
     for (const contender of contenders) for (let i = 0; i < 300; i++) await client.post(`${contender.url}/generate`, BODY);
     for (let round = 0; round < ctx.rounds; round++) {
-      for (const contender of contenders) {
+      for (const contender of inRoundOrder(contenders, round)) {
         const samples: number[] = [];
         for (let i = 0; i < perRound; i++) samples.push(await client.post(`${contender.url}/generate`, BODY));
         (p50s[contender.name] ??= []).push(median(samples));
@@ -108,7 +117,7 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
     const collectorCpu: Record<string, number[]> = {};
     for (let round = 0; round < ctx.rounds; round++) {
       for (const connections of CONNECTIONS) {
-        for (const contender of contenders) {
+        for (const contender of inRoundOrder(contenders, round)) {
           const key = `${contender.name}@${connections}`;
           const sentBefore = contender.collectorPid === undefined ? 0 : await recordsSent(contender.url);
           const cpuBefore = cpuOf(contender.pids());
