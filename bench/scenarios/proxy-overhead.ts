@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { cpuMicros } from '../cpu.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
@@ -32,10 +33,22 @@ function inRoundOrder<T>(items: readonly T[], round: number): readonly T[] {
   return round % 2 === 0 ? items : [...items].reverse();
 }
 
-/** The proxy's `routetrace_proxy_records_sent_total` (records its collector stored). */
-async function recordsSent(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^routetrace_proxy_records_sent_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+/**
+ * The proxy's `routetrace_proxy_records_sent_total` (records its collector stored), NaN when it
+ * cannot be read. A new connection each time: polls seconds apart would otherwise meet a
+ * keep-alive socket the proxy is just closing.
+ */
+function recordsSent(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = get(`${url}/metrics`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(Number(/^routetrace_proxy_records_sent_total (\d+)/m.exec(text)?.[1] ?? Number.NaN)));
+      res.on('error', () => resolve(Number.NaN));
+    });
+    req.on('error', () => resolve(Number.NaN));
+  });
 }
 
 /**
@@ -45,7 +58,11 @@ async function recordsSent(url: string): Promise<number> {
  */
 async function recordsDelivered(url: string, since: number, count: number): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while ((await recordsSent(url)) - since < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (Date.now() < deadline) {
+    const sent = await recordsSent(url);
+    if (sent - since >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
