@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { cpuMicros } from '../cpu.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
@@ -22,6 +23,47 @@ interface Contender {
 }
 
 const cpuOf = (pids: number[]): number => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
+
+/**
+ * Every other round visits the contenders in reverse: on a shared machine what runs just before
+ * a contender (a traced proxy's collector finishing its ingest, another job) changes its
+ * figures, and a fixed order would hand the same neighbour to the same contender every round.
+ */
+function inRoundOrder<T>(items: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? items : [...items].reverse();
+}
+
+/**
+ * The proxy's `routetrace_proxy_records_sent_total` (records its collector stored), NaN when it
+ * cannot be read. A new connection each time: polls seconds apart would otherwise meet a
+ * keep-alive socket the proxy is just closing.
+ */
+function recordsSent(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = get(`${url}/metrics`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(Number(/^routetrace_proxy_records_sent_total (\d+)/m.exec(text)?.[1] ?? Number.NaN)));
+      res.on('error', () => resolve(Number.NaN));
+    });
+    req.on('error', () => resolve(Number.NaN));
+  });
+}
+
+/**
+ * Waits until a traced proxy's collector has stored `count` more records than `since` (at most
+ * 10 s): the records of a wrk run still queued when it ends are part of its cost, and their
+ * ingest must not land on the next contender's measurement (same core).
+ */
+async function recordsDelivered(url: string, since: number, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const sent = await recordsSent(url);
+    if (sent - since >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /**
  * Figure 1: what routetrace adds to a non-streaming /generate, against direct, nginx, a bare
@@ -68,7 +110,7 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
     const p50s: Record<string, number[]> = {};
     for (const contender of contenders) for (let i = 0; i < 300; i++) await client.post(`${contender.url}/generate`, BODY);
     for (let round = 0; round < ctx.rounds; round++) {
-      for (const contender of contenders) {
+      for (const contender of inRoundOrder(contenders, round)) {
         const samples: number[] = [];
         for (let i = 0; i < perRound; i++) samples.push(await client.post(`${contender.url}/generate`, BODY));
         (p50s[contender.name] ??= []).push(median(samples));
@@ -92,11 +134,13 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
     const collectorCpu: Record<string, number[]> = {};
     for (let round = 0; round < ctx.rounds; round++) {
       for (const connections of CONNECTIONS) {
-        for (const contender of contenders) {
+        for (const contender of inRoundOrder(contenders, round)) {
           const key = `${contender.name}@${connections}`;
+          const sentBefore = contender.collectorPid === undefined ? 0 : await recordsSent(contender.url);
           const cpuBefore = cpuOf(contender.pids());
           const collectorBefore = cpuMicros(contender.collectorPid);
           const result = runWrk(ctx.wrk, `${contender.url}/generate`, BODY, { connections, seconds: ctx.quick ? 2 : 4, workDir: ctx.workDir });
+          if (contender.collectorPid !== undefined) await recordsDelivered(contender.url, sentBefore, result.requests);
           if (result.errors > 0) ctx.log(`wrk: ${result.errors} errors against ${contender.name} -c${connections}`);
           (rps[key] ??= []).push(result.requestsPerSec);
           (cpu[key] ??= []).push((cpuOf(contender.pids()) - cpuBefore) / result.requests);

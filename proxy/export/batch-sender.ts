@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import type { BatchEnvelope, IngestResult } from '#shared/batch.js';
+import type { IngestResult } from '#shared/batch.js';
 import { withoutTrailingSlash } from '#shared/url.js';
 
 /**
@@ -11,9 +11,21 @@ export type IngestOutcome =
   | { kind: 'retryable'; reason: string; retryAfterMs: number | undefined }
   | { kind: 'rejected'; status: number; reason: string };
 
+/** One envelope (`shared/batch.ts`'s BatchEnvelope) with its records already as JSON text. */
+export interface SerializedBatch {
+  records: readonly string[];
+  proxyId: string;
+  dropped: number;
+}
+
+/** The envelope's JSON: the records' texts joined, never parsed or stringified again. */
+export function envelopeJson(batch: SerializedBatch): string {
+  return `{"records":[${batch.records.join(',')}],"proxy_id":${JSON.stringify(batch.proxyId)},"dropped":${batch.dropped}}`;
+}
+
 /** What the exporter needs from a transport: one POST of one envelope, as an outcome value. */
 export interface IngestSender {
-  sendBatch(envelope: BatchEnvelope, timeoutMs: number): Promise<IngestOutcome>;
+  sendBatch(batch: SerializedBatch, timeoutMs: number): Promise<IngestOutcome>;
   close?(): Promise<void>;
 }
 
@@ -59,7 +71,7 @@ export class BatchSender implements IngestSender {
     if (options.ingestToken !== undefined) this.#headers.authorization = `Bearer ${options.ingestToken}`;
   }
 
-  async sendBatch(envelope: BatchEnvelope, timeoutMs: number): Promise<IngestOutcome> {
+  async sendBatch(batch: SerializedBatch, timeoutMs: number): Promise<IngestOutcome> {
     let status: number;
     let retryAfter: number | undefined;
     let text: string;
@@ -69,7 +81,7 @@ export class BatchSender implements IngestSender {
         method: 'POST',
         dispatcher: this.#agent,
         headers: this.#headers,
-        body: JSON.stringify(envelope),
+        body: envelopeJson(batch),
         signal: AbortSignal.timeout(timeoutMs),
       });
       status = response.statusCode;
@@ -101,7 +113,7 @@ export class BatchSender implements IngestSender {
     // A 2xx stored the batch even when its answer is unreadable; a 400 that carries an ingest
     // result is a batch the collector processed (every record invalid).
     if (status >= 200 && status < 300) {
-      return { kind: 'accepted', result: isIngestResult(body) ? body : { accepted: envelope.records.length, duplicates: 0, rejected: [] } };
+      return { kind: 'accepted', result: isIngestResult(body) ? body : { accepted: batch.records.length, duplicates: 0, rejected: [] } };
     }
     if (status === 400 && isIngestResult(body)) return { kind: 'accepted', result: body };
     return { kind: 'rejected', status, reason: truncated ? `collector answered ${status} with an oversized body` : describe(status, body) };

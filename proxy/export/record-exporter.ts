@@ -25,7 +25,8 @@ export class RecordExporter {
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
   readonly #config: Required<ExporterOptions>;
-  readonly #queue: RingQueue<RoutingRecordInput>;
+  /** Records as built; written as JSON (and checked) when their batch is taken, as text once retried. */
+  readonly #queue: RingQueue<RoutingRecordInput | string>;
   readonly counters: ExporterCounters = { produced: 0, sent: 0, dropped: 0, failed: 0, retries: 0 };
   /** Dropped and not yet reported in an envelope the collector processed. */
   #unreportedDrops = 0;
@@ -128,17 +129,22 @@ export class RecordExporter {
     });
   }
 
-  /** The next batch: the retried one unchanged, else fresh records checked against the shared schema. */
-  #takeBatch(): { records: RoutingRecordInput[]; dropped: number; since: number } {
+  /**
+   * The next batch, its records checked against the shared schema: the retried one (same size
+   * and drop count), else fresh records. A retried batch is text already, unless newer records
+   * pushed some of it out of a full queue while it waited: those newer ones take its place and
+   * are checked here like any other.
+   */
+  #takeBatch(): { records: string[]; dropped: number; since: number } {
     const retry = this.#retry;
     this.#retry = undefined;
-    if (retry !== undefined) return { records: this.#queue.take(retry.size), dropped: retry.dropped, since: retry.since };
-    const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(this.#config.maxBatchSize));
+    const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(retry?.size ?? this.#config.maxBatchSize));
     if (invalid > 0) {
       // The collector would refuse them; they are refused here, so a batch is never all-invalid.
       this.#countFailed(invalid);
       this.#logger.error({ invalid, error: firstError }, 'routing records invalid by the shared schema; not sent');
     }
+    if (retry !== undefined) return { records, dropped: retry.dropped, since: retry.since };
     const dropped = Math.min(this.#unreportedDrops, this.#config.maxDroppedPerEnvelope);
     this.#unreportedDrops -= dropped;
     return { records, dropped, since: Date.now() };
@@ -147,7 +153,7 @@ export class RecordExporter {
   async #exportBatch(): Promise<void> {
     const batch = this.#takeBatch();
     if (batch.records.length === 0 && batch.dropped === 0) return;
-    const outcome = await this.#sender.sendBatch({ records: batch.records, proxy_id: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
+    const outcome = await this.#sender.sendBatch({ records: batch.records, proxyId: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
     switch (outcome.kind) {
       case 'accepted': {
         this.#backoffMs = 0;

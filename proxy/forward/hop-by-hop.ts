@@ -52,9 +52,25 @@ export function forwardRequestHeaders(headers: IncomingHttpHeaders, skip: Readon
   return out;
 }
 
-/** Removes hop-by-hop headers from a worker's response headers, in place (the object is ours). */
-export function stripResponseHopByHop(headers: IncomingHttpHeaders): void {
+/** Response headers the proxy sets itself (the request id and the serving worker). */
+export const PROXY_SET: Readonly<Record<string, true>> = { 'x-request-id': true, 'x-sglang-worker': true, 'x-sglang-worker-id': true };
+
+/**
+ * A worker's response headers for the client, as a flat `[name, value, …]` list for
+ * `writeHead`: without hop-by-hop headers (and those Connection names) and the names in `skip`.
+ * A new list instead of `delete` on undici's object: a deleted key turns the object into a
+ * dictionary, slower for Node to walk when it writes the head.
+ */
+export function forwardResponseHeaders(headers: IncomingHttpHeaders, skip: Readonly<Record<string, true>>): string[] {
   const named = connectionNamed(headers);
-  for (const name in headers) if (HOP_BY_HOP[name] === true) delete headers[name];
-  if (named !== undefined) for (const name of named) delete headers[name];
+  const out: string[] = [];
+  for (const name in headers) {
+    if (HOP_BY_HOP[name] === true || skip[name] === true) continue;
+    if (named?.includes(name) === true) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const item of value) out.push(name, item);
+  }
+  return out;
 }

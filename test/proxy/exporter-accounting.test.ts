@@ -123,6 +123,23 @@ describe('exporter retry policy (as OpenTelemetry\'s exporters)', () => {
     expect({ retries: exporter.counters.retries, ...balance(exporter) }).toEqual({ retries: 4, produced: 1, sent: 1, dropped: 0, failed: 0, holds: true });
   });
 
+  it('a batch pushed out of a full queue while it awaits its retry: the newer records take its place, and every record is accounted for', async () => {
+    const fake = await startFakeCollector((n, envelope, res) => (n === 0 ? json(res, 503, {}) : storeAll(envelope, res)));
+    const exporter = exporterFor(fake.url, { maxQueueSize: 2, initialBackoffMs: 500, maxBackoffMs: 1000 });
+    const first = [makeRecord(), makeRecord()];
+    for (const record of first) exporter.enqueue(record);
+    await waitFor(() => exporter.counters.retries === 1, 5000, 'the 503 to be read'); // the retry waits 400–600 ms
+    const newer = [makeRecord(), makeRecord()];
+    for (const record of newer) exporter.enqueue(record); // the queue holds two: the waiting batch is dropped
+    await exporter.forceFlush();
+    expect(fake.envelopes).toEqual([
+      { records: first, proxy_id: 'test-proxy', dropped: 0 },
+      { records: newer, proxy_id: 'test-proxy', dropped: 0 },
+      { records: [], proxy_id: 'test-proxy', dropped: 2 },
+    ]);
+    expect(balance(exporter)).toEqual({ produced: 4, sent: 2, dropped: 2, failed: 0, holds: true });
+  });
+
   it('caps Retry-After: a collector asking for an hour is retried after --max-retry-after', async () => {
     const fake = await startFakeCollector((n, envelope, res) => (n === 0 ? json(res, 503, {}, { 'retry-after': '3600' }) : storeAll(envelope, res)));
     const exporter = exporterFor(fake.url, { maxRetryAfterMs: 30 });
