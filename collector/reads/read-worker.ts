@@ -16,7 +16,7 @@ import { dispatchRead, TraceReader, type ReadMethod } from './trace-reader.js';
 const path = isRecord(workerData) && typeof workerData.path === 'string' ? workerData.path : '';
 const checkpointMs = isRecord(workerData) && typeof workerData.checkpointMs === 'number' ? workerData.checkpointMs : 1000;
 const readDb = openReadOnly(path);
-const reader = new TraceReader(readDb);
+const reader = TraceReader.sqlite(readDb);
 const checkpointDb = new Database(path, { fileMustExist: true });
 checkpointDb.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
 
@@ -42,7 +42,7 @@ const checkpoints = setInterval(() => {
   }
 }, checkpointMs);
 
-parentPort?.on('message', (message: unknown) => {
+parentPort?.on('message', async (message: unknown) => {
   if (!isRecord(message)) return;
   if (message.close === true) {
     clearInterval(checkpoints);
@@ -54,7 +54,7 @@ parentPort?.on('message', (message: unknown) => {
   if (typeof message.id !== 'number') return;
   const { id } = message;
   try {
-    const value = dispatchRead(reader, message.method as ReadMethod, Array.isArray(message.args) ? message.args : []);
+    const value = await dispatchRead(reader, message.method as ReadMethod, Array.isArray(message.args) ? message.args : []);
     parentPort?.postMessage({ id, ok: true, value });
   } catch (error) {
     parentPort?.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) });

@@ -1,14 +1,57 @@
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, inject } from 'vitest';
 import { startCollector, type CollectorOptions, type RunningCollector } from '../../collector/collector.js';
+import { PostgresTraceStore } from '../../collector/store/postgres/postgres-store.js';
 import { SqliteTraceStore } from '../../collector/store/sqlite-store.js';
 import { tempDir } from './temp.js';
 
-/** A collector on 127.0.0.1:0 with its own database file, closed after the test file. */
-export async function startTestCollector(options: CollectorOptions = {}): Promise<RunningCollector> {
+export type Engine = 'sqlite' | 'postgres';
+export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
+
+/** The run's throwaway PostgreSQL server (test/helpers/postgres-global-setup.ts), '' when there is none. */
+export const POSTGRES_ADMIN_URL = inject('postgresUrl');
+
+let databases = 0;
+
+/** A fresh empty PostgreSQL database on the run's server; its URL carries a password (trust auth ignores it). */
+export async function newPostgresDatabase(adminUrl: string = POSTGRES_ADMIN_URL): Promise<string> {
+  if (adminUrl === '') throw new Error(inject('postgresSkipReason'));
+  const name = `rt_${process.pid}_${++databases}_${Math.random().toString(36).slice(2, 8)}`;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.password = 'db-secret-pw';
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Where a test collector keeps its data: a temp SQLite file, or a new database on the run's PostgreSQL server. */
+export async function newDbLocation(engine: Engine): Promise<string> {
+  return engine === 'sqlite' ? join(tempDir(), 'traces.db') : newPostgresDatabase();
+}
+
+/**
+ * The collector suites run once per engine, so the two stores cannot drift. Without a
+ * PostgreSQL server (no initdb) the postgres variant is reported as skipped, with the reason.
+ */
+export function describeEngines(name: string, body: (engine: Engine) => void | Promise<void>): void {
+  for (const engine of ENGINES) {
+    if (engine === 'postgres' && POSTGRES_ADMIN_URL === '') describe.skip(`${name} [postgres] (${inject('postgresSkipReason')})`, () => undefined);
+    else describe(`${name} [${engine}]`, () => body(engine));
+  }
+}
+
+/** A collector on 127.0.0.1:0 with its own database (file or PostgreSQL database), closed after the test file. */
+export async function startTestCollector(options: CollectorOptions = {}, engine: Engine = 'sqlite'): Promise<RunningCollector> {
   const collector = await startCollector({
     port: 0,
-    dbPath: join(tempDir(), 'traces.db'),
+    dbPath: options.dbPath ?? (await newDbLocation(engine)),
     // Tests drive retention themselves unless they ask for a schedule.
     retentionIntervalSeconds: 3600,
     ...options,
@@ -21,5 +64,12 @@ export async function startTestCollector(options: CollectorOptions = {}): Promis
 export function sqliteStoreOf(collector: RunningCollector): SqliteTraceStore {
   const { store } = collector;
   if (!(store instanceof SqliteTraceStore)) throw new Error(`this test inspects SQLite; the collector runs on ${store.engine}`);
+  return store;
+}
+
+/** The collector's store as the PostgreSQL engine, for tests that query the database directly. */
+export function postgresStoreOf(collector: RunningCollector): PostgresTraceStore {
+  const { store } = collector;
+  if (!(store instanceof PostgresTraceStore)) throw new Error(`this test queries PostgreSQL; the collector runs on ${store.engine}`);
   return store;
 }
