@@ -58,7 +58,9 @@ export async function computeStats(sql: SqlRunner, options: StatsOptions): Promi
   const nodes: Record<string, NodeStats> = {};
   const requestsPerNode: Record<string, number> = {};
   const shownById = [...shown].sort((a, b) => (a.node_id < b.node_id ? -1 : 1));
-  const urls = await Promise.all(shownById.map((node) => latestUrl(sql, node.node_id, since)));
+  // One after another: a runner may be a single connection (PostgreSQL's is, for one snapshot).
+  const urls: string[] = [];
+  for (const node of shownById) urls.push(await latestUrl(sql, node.node_id, since));
   for (const [index, node] of shownById.entries()) {
     const detail = details.get(node.node_id);
     const [p50, p95] = percentiles(detail?.durations, [0.5, 0.95]);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
 import { startCollector, type CollectorOptions, type RunningCollector } from '../../collector/collector.js';
@@ -72,4 +73,36 @@ export function postgresStoreOf(collector: RunningCollector): PostgresTraceStore
   const { store } = collector;
   if (!(store instanceof PostgresTraceStore)) throw new Error(`this test queries PostgreSQL; the collector runs on ${store.engine}`);
   return store;
+}
+
+/** Rows of a query run straight on the collector's database (SQL both engines accept), bypassing its read path. */
+export async function queryDatabase(collector: RunningCollector, text: string): Promise<Array<Record<string, unknown>>> {
+  const { store } = collector;
+  if (store instanceof SqliteTraceStore) return store.raw.prepare(text).all() as Array<Record<string, unknown>>;
+  return (await postgresStoreOf(collector).pool.query<Record<string, unknown>>(text)).rows;
+}
+
+/** Rows of a query on a database no collector holds open (after a collector process exited): a SQLite file or a PostgreSQL URL. */
+export async function queryLocation(location: string, text: string): Promise<Array<Record<string, unknown>>> {
+  if (!/^postgres(ql)?:\/\//.test(location)) {
+    const db = new Database(location, { readonly: true });
+    try {
+      return db.prepare(text).all() as Array<Record<string, unknown>>;
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: location, types: { getTypeParser: numericTypeParser } });
+  await client.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** int8 and numeric as numbers (what the collector's pool does), so results compare with SQLite's. */
+function numericTypeParser(oid: number): (text: string) => unknown {
+  if (oid === 20 || oid === 1700) return Number;
+  return pg.types.getTypeParser(oid);
 }
