@@ -82,9 +82,16 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57P)/;
  */
 export function asStoreError(error: unknown): Error {
   const code = errorCodeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describe(error);
   if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) return error instanceof Error ? error : new Error(message);
   return Object.assign(new Error(`PostgreSQL connection failed: ${message}`, { cause: error }), { code: '08006' });
+}
+
+/** Node reports a refused connection to a name with several addresses as an AggregateError with no message of its own. */
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') return error.errors.map(describe).join('; ');
+  if (error instanceof Error) return error.message !== '' ? error.message : (errorCodeOf(error) ?? error.name);
+  return String(error);
 }
 
 /** True for errors asStoreError marks as an outage (or the server reports as one). */
