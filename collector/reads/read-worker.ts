@@ -42,7 +42,7 @@ const checkpoints = setInterval(() => {
   }
 }, checkpointMs);
 
-parentPort?.on('message', async (message: unknown) => {
+parentPort?.on('message', (message: unknown) => {
   if (!isRecord(message)) return;
   if (message.close === true) {
     clearInterval(checkpoints);
@@ -53,10 +53,12 @@ parentPort?.on('message', async (message: unknown) => {
   }
   if (typeof message.id !== 'number') return;
   const { id } = message;
-  try {
-    const value = await dispatchRead(reader, message.method as ReadMethod, Array.isArray(message.args) ? message.args : []);
-    parentPort?.postMessage({ id, ok: true, value });
-  } catch (error) {
-    parentPort?.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) });
-  }
+  const { method, args } = message;
+  // The shared queries are async (PostgreSQL's runner needs it); over SQLite they settle at once.
+  Promise.resolve()
+    .then(() => dispatchRead(reader, method as ReadMethod, Array.isArray(args) ? args : []))
+    .then(
+      (value) => parentPort?.postMessage({ id, ok: true, value }),
+      (error: unknown) => parentPort?.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) }),
+    );
 });

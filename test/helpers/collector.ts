@@ -104,5 +104,5 @@ export async function queryLocation(location: string, text: string): Promise<Arr
 /** int8 and numeric as numbers (what the collector's pool does), so results compare with SQLite's. */
 function numericTypeParser(oid: number): (text: string) => unknown {
   if (oid === 20 || oid === 1700) return Number;
-  return pg.types.getTypeParser(oid);
+  return pg.types.getTypeParser(oid) as (text: string) => unknown;
 }

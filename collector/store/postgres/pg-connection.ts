@@ -44,7 +44,7 @@ const toNumber = (text: string): number => Number(text);
 const collectorTypes: NonNullable<PoolConfig['types']> = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === INT8_OID || oid === NUMERIC_OID) return toNumber;
-    return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
+    return (format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format)) as (text: string) => unknown;
   }) as NonNullable<PoolConfig['types']>['getTypeParser'],
 };
 

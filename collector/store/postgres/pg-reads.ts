@@ -23,7 +23,7 @@ class PgSqlRunner implements SqlRunner {
       numbered = numberPlaceholders(text);
       this.#texts.set(text, numbered);
     }
-    return (await this.#client.query(numbered, params as SqlParam[])).rows;
+    return (await this.#client.query<Record<string, unknown>>(numbered, params as SqlParam[])).rows;
   }
 
   async get(text: string, params: readonly SqlParam[] = []): Promise<unknown> {

@@ -47,9 +47,8 @@ export class PostgresTraceStore implements TraceStore {
       await migratePostgres(pool);
     } catch (error) {
       await pool.end().catch(() => undefined);
-      const cause = asStoreError(error);
       // pg's messages name host and port at most, never the password; the URL is shown redacted.
-      throw new Error(`cannot use PostgreSQL at ${redactUrl(location)}: ${cause.message}`, { cause });
+      throw new Error(`cannot use PostgreSQL at ${redactUrl(location)}: ${asStoreError(error).message}`, { cause: error });
     }
     return new PostgresTraceStore(location, pool, policy);
   }
