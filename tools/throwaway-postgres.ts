@@ -58,14 +58,17 @@ async function ensureServerUser(): Promise<void> {
 }
 
 /** Runs a PostgreSQL tool as the server account when we are root, else as ourselves. */
-function asServerUser(bin: string, tool: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const path = join(bin, tool);
-  return isRoot() ? run('runuser', ['-u', SERVER_USER, '--', path, ...args]) : run(path, args);
+function asServerUser(bin: string, tool: string, args: string[], cpus?: string): Promise<{ stdout: string; stderr: string }> {
+  const command = [...(cpus === undefined ? [] : ['taskset', '-c', cpus]), join(bin, tool), ...args];
+  const [file = '', ...rest] = isRoot() ? ['runuser', '-u', SERVER_USER, '--', ...command] : command;
+  return run(file, rest);
 }
 
 export interface ThrowawayOptions {
   /** fsync and synchronous_commit as a real server has them (the bench); tests turn them off. Default: false. */
   durable?: boolean;
+  /** CPUs the server may run on (`taskset -c` list), e.g. the bench's server core. Default: any. */
+  cpus?: string;
 }
 
 /**
@@ -91,7 +94,8 @@ export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Pr
     ...(options.durable === true ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
   const start = async (): Promise<void> => {
-    await asServerUser(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start']);
+    // The server's processes inherit pg_ctl's CPU affinity.
+    await asServerUser(bin, 'pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', settings, 'start'], options.cpus);
   };
   const stop = async (mode: 'fast' | 'immediate' = 'fast'): Promise<void> => {
     await asServerUser(bin, 'pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']).catch(() => undefined);

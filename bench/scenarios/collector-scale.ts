@@ -1,12 +1,11 @@
 import { Agent, request } from 'node:http';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import type { RoutingRecordInput } from '#shared/record.js';
-import { checkIntegrity, openDatabase } from '../../collector/store/database.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { SequentialClient } from '../http-client.js';
 import { startPinned, type Pinned } from '../processes.js';
+import { openScaleStore, type ScaleEngine } from './scale-engines.js';
 
 const NODES = 16;
 const FILL_SPAN_MS = 50 * 60 * 1000;
@@ -92,14 +91,6 @@ async function ingest(url: string, run: string, count: number, firstMs: number, 
   return performance.now() - started;
 }
 
-const size = (path: string): number => {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-};
-
 /** utime + stime of a process in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
 function cpuMs(pid: number | undefined): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -129,6 +120,8 @@ export interface ScaleOptions {
   /** A collector build to measure instead of this one (`dist/collector/main.js` of another checkout). */
   collectorBin?: string;
   label: string;
+  /** The store measured: a SQLite file, or a database on the bench's throwaway PostgreSQL server. Default: sqlite. */
+  engine?: ScaleEngine;
 }
 
 /**
@@ -140,8 +133,8 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
   const figures: Figure[] = [];
   for (const scale of options.scales) {
     const group = `${options.label} at ${scale.toLocaleString('en')} rows`;
-    const dbPath = join(ctx.workDir, `scale-${options.label}-${scale}.db`);
-    const args = ['--port', '0', '--db', dbPath, '--max-trace-entries', String(scale), '--trace-ttl', '3600', '--retention-interval', '10'];
+    const store = await openScaleStore(ctx, options.engine ?? 'sqlite', options.label, scale);
+    const args = ['--port', '0', '--db', store.location, '--max-trace-entries', String(scale), '--trace-ttl', '3600', '--retention-interval', '10'];
     const collector: Pinned = await startPinned('collector', args, options.collectorBin);
     retried.count = 0;
     // The machine is shared: latency figures are only as good as the load they ran under.
@@ -156,9 +149,10 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
       await new Promise((resolve) => setTimeout(resolve, 2500));
       figures.push(
         { group, name: 'fill time (HTTP ingest, batches of 1000)', value: fillMs / 1000, unit: 's' },
-        { group, name: 'bytes per retained record (database file, with indexes and rollups)', value: size(dbPath) / scale, unit: 'B' },
-        { group, name: 'WAL after the fill', value: size(`${dbPath}-wal`) / 1024 / 1024, unit: 'MiB' },
+        { group, name: 'bytes per retained record (with indexes and rollups)', value: (await store.bytes()) / scale, unit: 'B' },
       );
+      const walAfterFill = store.walMiB();
+      if (walAfterFill !== undefined) figures.push({ group, name: 'WAL after the fill', value: walAfterFill, unit: 'MiB' });
 
       const client = new SequentialClient();
       const base = collector.url;
@@ -207,18 +201,14 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
         { group, name: 'HTTP ingest past the cap, stats polled (batches of 1000)', value: records / (ingestMs / 1000), unit: 'records/s', target: { op: '>=', value: 100_000 } },
         { group, name: 'collector CPU per 1000 records during it', value: (cpu / records) * 1000, unit: 'ms' },
         { group, name: 'longest collector event-loop stall during it', value: stall, unit: 'ms', target: { op: '<=', value: 20 } },
-        { group, name: 'WAL after it', value: size(`${dbPath}-wal`) / 1024 / 1024, unit: 'MiB' },
       );
+      const walAfter = store.walMiB();
+      if (walAfter !== undefined) figures.push({ group, name: 'WAL after it', value: walAfter, unit: 'MiB' });
     } finally {
       await collector.stop();
     }
-    // What the start-up integrity check costs at this size (the collector runs it on every start).
-    const db = openDatabase(dbPath);
-    const checkStarted = performance.now();
-    checkIntegrity(db, dbPath);
-    figures.push({ group, name: 'PRAGMA quick_check at start', value: (performance.now() - checkStarted) / 1000, unit: 's' });
-    db.close();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+    figures.push(...(await store.afterStop(group)));
+    await store.remove();
   }
   return figures;
 }
