@@ -182,10 +182,15 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
       await eventLoopMaxMs(base);
       const cpuBefore = cpuMs(collector.child.pid);
       let polling = true;
+      const pollFailures = { count: 0, last: '' };
       const poller = (async () => {
         const statsClient = new SequentialClient();
         while (polling) {
-          await statsClient.get(`${base}/v1/traces/stats`);
+          // A failed poll is counted, never left as an unhandled rejection while ingest runs.
+          await statsClient.get(`${base}/v1/traces/stats`).catch((error: unknown) => {
+            pollFailures.count += 1;
+            pollFailures.last = String(error);
+          });
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         statsClient.close();
@@ -200,6 +205,7 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
         { group, name: 'batches retried by the client during fill and ingest (503 or reset socket)', value: retried.count, unit: 'batches', note: retried.last },
         { group, name: 'HTTP ingest past the cap, stats polled (batches of 1000)', value: records / (ingestMs / 1000), unit: 'records/s', target: { op: '>=', value: 100_000 } },
         { group, name: 'collector CPU per 1000 records during it', value: (cpu / records) * 1000, unit: 'ms' },
+        { group, name: 'stats polls that failed during it', value: pollFailures.count, unit: 'polls', note: pollFailures.last },
         { group, name: 'longest collector event-loop stall during it', value: stall, unit: 'ms', target: { op: '<=', value: 20 } },
       );
       const walAfter = store.walMiB();
