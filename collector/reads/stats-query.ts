@@ -57,16 +57,13 @@ export async function computeStats(sql: SqlRunner, options: StatsOptions): Promi
   const details = await nodeDetails(sql, table, shown.map((node) => node.node_id), since);
   const nodes: Record<string, NodeStats> = {};
   const requestsPerNode: Record<string, number> = {};
-  const shownById = [...shown].sort((a, b) => (a.node_id < b.node_id ? -1 : 1));
-  // One after another: a runner may be a single connection (PostgreSQL's is, for one snapshot).
-  const urls: string[] = [];
-  for (const node of shownById) urls.push(await latestUrl(sql, node.node_id, since));
-  for (const [index, node] of shownById.entries()) {
+  for (const node of [...shown].sort((a, b) => (a.node_id < b.node_id ? -1 : 1))) {
     const detail = details.get(node.node_id);
     const [p50, p95] = percentiles(detail?.durations, [0.5, 0.95]);
     requestsPerNode[node.node_id] = node.requests;
     nodes[node.node_id] = {
-      worker_url: urls[index] ?? '',
+      // Awaited one after another: PostgreSQL's runner is one connection (one snapshot).
+      worker_url: await latestUrl(sql, node.node_id, since),
       requests: node.requests,
       cache_hit_rate: ratio(node.cached_sum, node.prompt_sum),
       avg_queue_size: ratio(node.queue_sum, node.queue_count),
