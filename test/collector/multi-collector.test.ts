@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TraceStats } from '#shared/api-types.js';
 import pg from 'pg';
 import { startCollector, type RunningCollector } from '../../collector/collector.js';
+import { partitionStart } from '../../collector/store/postgres/pg-partitions.js';
 import { SWEEP_LOCK_KEY } from '../../collector/store/postgres/pg-retention.js';
 import { newPostgresDatabase, POSTGRES_ADMIN_URL, queryLocation } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
@@ -65,6 +66,27 @@ describe.skipIf(POSTGRES_ADMIN_URL === '')('two collectors on one PostgreSQL dat
     expect(swept[0].removedByCap + swept[1].removedByCap).toBe(100);
     expect(await queryLocation(dbUrl, "SELECT (SELECT count(*) FROM traces) AS n, (SELECT value FROM counters WHERE name = 'retained_rows') AS retained, (SELECT sum(requests) FROM rollup_totals) AS rolled")).toEqual([
       { n: 1000, retained: 1000, rolled: 1000 },
+    ]);
+  });
+
+  it('drops an expired hour\'s partition while the other collector keeps ingesting: every batch stored, counters and rollups exact', async () => {
+    // Only the sweep below runs (ingest past the cap would otherwise request one on a).
+    await Promise.all([a.retention.stop(), b.retention.stop()]);
+    const hour = partitionStart(Date.now());
+    await postJson(`${a.url}/v1/traces`, Array.from({ length: 40 }, (_, i) => makeRecord({ request_id: `last-hour-${i}`, timestamp: hour - 1_800_000 + i })));
+    const before = await a.store.countRows();
+    const ingest = Promise.all(Array.from({ length: 20 }, (_, i) => postJson(`${a.url}/v1/traces`, Array.from({ length: 25 }, (_, j) => makeRecord({ request_id: `during-drop-${i}-${j}` })))));
+    // b sweeps with a clock that puts the TTL cutoff (600 s) just past the hour: the previous
+    // hour's partition goes whole while a's batches are being stored.
+    const swept = await b.store.retention.sweep(hour + 600_000 + 1000);
+    const answers = await ingest;
+    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 20 }, () => 200));
+    expect(swept.removedByTtl).toBeGreaterThanOrEqual(40);
+    // The sweep also trims to the shared cap (1000).
+    const expected = before + 500 - swept.removedByTtl - swept.removedByCap;
+    expect(await queryLocation(dbUrl, "SELECT count(*) AS n FROM traces WHERE request_id LIKE 'last-hour-%'")).toEqual([{ n: 0 }]);
+    expect(await queryLocation(dbUrl, "SELECT (SELECT count(*) FROM traces) AS n, (SELECT value FROM counters WHERE name = 'retained_rows') AS retained, (SELECT sum(requests) FROM rollup_totals) AS rolled, (SELECT sum(requests) FROM rollups) AS buckets")).toEqual([
+      { n: expected, retained: expected, rolled: expected, buckets: expected },
     ]);
   });
 });

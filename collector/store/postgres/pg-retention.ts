@@ -119,8 +119,10 @@ export class PgRetentionSweeper implements RetentionSweep {
     if (partition.fromMs === null || partition.toMs === null) return 0;
     await client.query('BEGIN');
     try {
-      // Waits for batches still writing into it; later ones wait, then route elsewhere.
-      await client.query(`LOCK TABLE ${quote(partition.name)} IN ACCESS EXCLUSIVE MODE`);
+      // Dropping a partition locks its parent. Taken first, before any rollup row, that lock
+      // keeps the order batches use (table, then rollup rows), so a drop cannot deadlock with
+      // one: it waits for batches in flight, and the next ones wait for it (tens of ms).
+      await client.query('LOCK TABLE traces IN ACCESS EXCLUSIVE MODE');
       const removed = (await client.query<StoredRollupRow>('DELETE FROM rollups WHERE bucket_ms >= $1 AND bucket_ms < $2 RETURNING *', [partition.fromMs, partition.toMs])).rows;
       await this.#rollups.subtractTotals(client, removed);
       const rows = removed.reduce((total, row) => total + Number(row.requests), 0);
