@@ -6,6 +6,28 @@ import { KEY_COLUMNS, SUM_COLUMNS } from '../../rollups/rollup-delta.js';
 /** pg_advisory_lock key serializing migrations across collectors ('rtmigrat' as bytes). */
 export const MIGRATION_LOCK_KEY = 0x72746d69_67726174n;
 
+/**
+ * `hist_add(a, b)`: two stored histograms (rollups/histogram.ts: little-endian (uint32 bin,
+ * int32 count) pairs, bins ascending, no zero counts) added, byte for byte what the JS
+ * `addStored` returns, so a rollup row is the same in both engines. Plain SQL (no extension,
+ * no PL/pgSQL loop): the pairs of both sides grouped by bin.
+ */
+const HIST_ADD = `
+CREATE FUNCTION hist_add(a bytea, b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT coalesce(string_agg(
+           substr(int4send(bin), 4, 1) || substr(int4send(bin), 3, 1) || substr(int4send(bin), 2, 1) || substr(int4send(bin), 1, 1) ||
+           substr(int4send(total::int4), 4, 1) || substr(int4send(total::int4), 3, 1) || substr(int4send(total::int4), 2, 1) || substr(int4send(total::int4), 1, 1),
+           ''::bytea ORDER BY bin), ''::bytea)
+  FROM (
+    SELECT bin, sum(count) AS total FROM (
+      SELECT get_byte(h, i) + (get_byte(h, i + 1) << 8) + (get_byte(h, i + 2) << 16) + (get_byte(h, i + 3) << 24) AS bin,
+             (get_byte(h, i + 4)::int8 + (get_byte(h, i + 5)::int8 << 8) + (get_byte(h, i + 6)::int8 << 16) + (get_byte(h, i + 7)::int8 << 24)
+               - CASE WHEN get_byte(h, i + 7) >= 128 THEN 4294967296 ELSE 0 END) AS count
+      FROM (VALUES (a), (b)) AS pair(h), generate_series(0, length(h) - 8, 8) AS i
+    ) AS entries GROUP BY bin
+  ) AS summed WHERE total <> 0
+$$`;
+
 const TRACE_COLUMNS = `
   seq bigint NOT NULL DEFAULT nextval('traces_seq'),
   record_id text NOT NULL,
@@ -56,6 +78,7 @@ export const PG_MIGRATIONS: Record<string, Migration> = {
       await sql.raw(`CREATE TABLE rollup_totals (${keyColumns}, ${sums}, ${hists}, PRIMARY KEY (${totalsKey}))`).execute(db);
       await sql`CREATE INDEX rollups_node ON rollups (node_id, bucket_ms)`.execute(db);
       await sql`CREATE INDEX rollups_bucket ON rollups (bucket_ms)`.execute(db);
+      await sql.raw(HIST_ADD).execute(db);
 
       // The same view of ISO times as SQLite's traces_view, for psql.
       await sql.raw(`CREATE VIEW traces_view AS

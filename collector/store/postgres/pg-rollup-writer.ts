@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { addEncoded, addStored, emptyHistogram, encodeHistogram } from '../../rollups/histogram.js';
+import { addEncoded, emptyHistogram, encodeHistogram } from '../../rollups/histogram.js';
 import { KEY_COLUMNS, SUM_COLUMNS, type RollupDelta, type RollupDeltas } from '../../rollups/rollup-delta.js';
 
 const TOTALS_KEY = KEY_COLUMNS.filter((column) => column !== 'bucket_ms');
@@ -7,33 +7,19 @@ const KEY_TYPES: Record<(typeof KEY_COLUMNS)[number], string> = {
   bucket_ms: 'int8', node_id: 'text', routing_policy: 'text', decision: 'text', attribution: 'text', cache_hit: 'int2',
 };
 
-type KeyColumn = (typeof KEY_COLUMNS)[number];
-
-const unnestOf = (types: readonly string[], first = 1): string => `unnest(${types.map((type, i) => `$${i + first}::${type}[]`).join(', ')})`;
-
-/**
- * The sums of a whole batch in one upsert (columns as arrays through unnest: a fixed number of
- * parameters whatever the batch size). It returns each row's stored histograms, and whether the
- * row was new (xmax = 0): the histograms of existing rows are merged in JS and written back.
- */
-function upsertText(table: string, key: readonly KeyColumn[]): string {
+/** One upsert for a whole batch: columns as arrays through unnest (a fixed number of parameters whatever the batch size). */
+function upsertText(table: string, key: ReadonlyArray<(typeof KEY_COLUMNS)[number]>): string {
   const columns = [...key, ...SUM_COLUMNS, 'duration_hist', 'ttft_hist'];
   const types = [...key.map((column) => KEY_TYPES[column]), ...SUM_COLUMNS.map(() => 'int8'), 'bytea', 'bytea'];
-  const updates = SUM_COLUMNS.map((column) => `${column} = ${table}.${column} + excluded.${column}`);
-  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM ${unnestOf(types)}
-          ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates.join(', ')}
-          RETURNING ${key.join(', ')}, duration_hist, ttft_hist, (xmax = 0) AS inserted`;
+  const updates = [
+    ...SUM_COLUMNS.map((column) => `${column} = ${table}.${column} + excluded.${column}`),
+    `duration_hist = hist_add(${table}.duration_hist, excluded.duration_hist)`,
+    `ttft_hist = hist_add(${table}.ttft_hist, excluded.ttft_hist)`,
+  ];
+  return `INSERT INTO ${table} (${columns.join(', ')})
+          SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})
+          ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
 }
-
-/** Writes merged histograms back to rows the upsert above already locked. */
-function histUpdateText(table: string, key: readonly KeyColumn[]): string {
-  const types = [...key.map((column) => KEY_TYPES[column]), 'bytea', 'bytea'];
-  return `UPDATE ${table} SET duration_hist = d.duration_hist, ttft_hist = d.ttft_hist
-          FROM ${unnestOf(types)} AS d(${key.join(', ')}, duration_hist, ttft_hist)
-          WHERE ${key.map((column) => `${table}.${column} = d.${column}`).join(' AND ')}`;
-}
-
-type ReturnedRow = Record<KeyColumn, string | number> & { duration_hist: Uint8Array; ttft_hist: Uint8Array; inserted: boolean };
 
 const compareKeys = (key: ReadonlyArray<keyof RollupDelta>) => (a: RollupDelta, b: RollupDelta): number => {
   for (const column of key) {
@@ -47,18 +33,20 @@ const compareKeys = (key: ReadonlyArray<keyof RollupDelta>) => (a: RollupDelta, 
 
 /**
  * PostgreSQL's rollup writer: the same deltas as SQLite's (rollups/rollup-delta.ts), applied in
- * the caller's transaction. Per table, one upsert adds the sums and locks the rows; the
- * histograms of rows that already existed are merged in JS (addStored, the function SQLite
- * registers as hist_add, so the bytes are the same) and written back in one UPDATE. Measured per
- * 1,000-record batch of 16 nodes, same machine and load: merging with a SQL function inside the
- * upsert took 34 ms of the batch's 86 ms (327 µs per merge); this read-modify-write under the
- * upsert's row lock takes 8 ms for both tables, at the price of one more statement. Rows go in
- * key order: two collectors lock overlapping keys in the same order.
+ * the caller's transaction with one `INSERT … ON CONFLICT DO UPDATE` per table, the histograms
+ * merged by the `hist_add` SQL function (migration 001). Rows go in key order: two collectors
+ * upserting overlapping keys then lock them in the same order instead of deadlocking.
+ *
+ * Measured alternative, not kept: upsert the sums RETURNING the stored histograms, merge them
+ * in JS, UPDATE them back under the same row locks. One sender: 8 ms of rollup work per
+ * 1,000-record batch instead of 34 ms. But the bench's 1M-row fill (four senders) took 338 s
+ * instead of 58 s: every batch then writes two versions of each hot rollup_totals row and
+ * holds those locks over two more round trips (our reading of it; not profiled further).
  */
 export class PgRollupWriter {
   readonly #tables = [
-    { key: KEY_COLUMNS, text: upsertText('rollups', KEY_COLUMNS), hists: histUpdateText('rollups', KEY_COLUMNS), emptied: 'DELETE FROM rollups WHERE requests = 0 AND bucket_ms >= $1 AND bucket_ms <= $2' },
-    { key: TOTALS_KEY, text: upsertText('rollup_totals', TOTALS_KEY), hists: histUpdateText('rollup_totals', TOTALS_KEY), emptied: 'DELETE FROM rollup_totals WHERE requests = 0' },
+    { key: KEY_COLUMNS, text: upsertText('rollups', KEY_COLUMNS), emptied: 'DELETE FROM rollups WHERE requests = 0 AND bucket_ms >= $1 AND bucket_ms <= $2' },
+    { key: TOTALS_KEY, text: upsertText('rollup_totals', TOTALS_KEY), emptied: 'DELETE FROM rollup_totals WHERE requests = 0' },
   ] as const;
 
   /** Per-bucket rows first; the totals take the batch summed over its buckets. */
@@ -84,21 +72,7 @@ export class PgRollupWriter {
       rows.map((row) => encodeHistogram(row.duration_hist)),
       rows.map((row) => encodeHistogram(row.ttft_hist)),
     ];
-    const returned = (await client.query<ReturnedRow>(table.text, columns)).rows;
-    const byKey = new Map(rows.map((row) => [table.key.map((column) => String(row[column])).join('\u0000'), row]));
-    const merged = returned.flatMap((stored) => {
-      if (stored.inserted) return [];
-      const delta = byKey.get(table.key.map((column) => String(stored[column])).join('\u0000'));
-      if (delta === undefined) return [];
-      return [{ stored, duration: addStored(stored.duration_hist, encodeHistogram(delta.duration_hist)), ttft: addStored(stored.ttft_hist, encodeHistogram(delta.ttft_hist)) }];
-    });
-    if (merged.length > 0) {
-      await client.query(table.hists, [
-        ...table.key.map((column) => merged.map((row) => row.stored[column])),
-        merged.map((row) => row.duration),
-        merged.map((row) => row.ttft),
-      ]);
-    }
+    await client.query(table.text, columns);
     if (rows.some((row) => row.requests < 0)) {
       const buckets = rows.map((row) => row.bucket_ms);
       await client.query(table.emptied, index === 0 ? [Math.min(...buckets), Math.max(...buckets)] : []);
