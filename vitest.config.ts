@@ -9,6 +9,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // One throwaway PostgreSQL server per run for the PostgreSQL variants of the collector suites.
+    globalSetup: ['test/helpers/postgres-global-setup.ts'],
     // Native addons (better-sqlite3) and real sockets: one forked process per file.
     pool: 'forks',
     // The abort-storm and GC fault tests force collections.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { meets, type BenchContext, type Figure } from './figure.js';
 import { pinSelf } from './processes.js';
 import { collectorScale } from './scenarios/collector-scale.js';
+import { stopBenchServer } from './scenarios/scale-engines.js';
 import { ingestAndQueries } from './scenarios/ingest-and-queries.js';
 import { proxyOverhead } from './scenarios/proxy-overhead.js';
 import { retention } from './scenarios/retention.js';
@@ -15,7 +16,7 @@ import { ensureTool } from './tools.js';
 
 /** `--scale 100k,1m,5m` (the collector at scale, issue 15); `--baseline <dist>` measures another build beside it. */
 const SCALE_WORDS: Record<string, number> = { '100k': 100_000, '1m': 1_000_000, '5m': 5_000_000 };
-let scaleOptions: { scales: number[]; baseline: string | undefined } = { scales: [], baseline: undefined };
+let scaleOptions: { scales: number[]; baseline: string | undefined; engines: string[] } = { scales: [], baseline: undefined, engines: ['sqlite'] };
 
 const SCENARIOS = {
   overhead: proxyOverhead,
@@ -29,7 +30,17 @@ const SCENARIOS = {
     if (scaleOptions.baseline !== undefined) {
       figures.push(...(await collectorScale(ctx, { scales: scaleOptions.scales, collectorBin: join(scaleOptions.baseline, 'collector/main.js'), label: 'before' })));
     }
-    figures.push(...(await collectorScale(ctx, { scales: scaleOptions.scales, label: scaleOptions.baseline === undefined ? 'collector' : 'after' })));
+    if (scaleOptions.engines.includes('sqlite')) {
+      figures.push(...(await collectorScale(ctx, { scales: scaleOptions.scales, label: scaleOptions.baseline === undefined ? 'collector' : 'after' })));
+    }
+    // `--engines sqlite,postgres`: the same scenario on a throwaway PostgreSQL server, beside SQLite.
+    if (scaleOptions.engines.includes('postgres')) {
+      try {
+        figures.push(...(await collectorScale(ctx, { scales: scaleOptions.scales, label: 'postgres', engine: 'postgres' })));
+      } finally {
+        await stopBenchServer();
+      }
+    }
     return figures;
   },
 } as const;
@@ -38,15 +49,16 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] } {
   const quick = argv.includes('--quick');
   const valueOf = (flag: string): string | undefined => (argv.includes(flag) ? (argv[argv.indexOf(flag) + 1] ?? '') : undefined);
   const scales = valueOf('--scale')?.split(',') ?? [];
-  scaleOptions = { scales: scales.map((word) => SCALE_WORDS[word] ?? Number.NaN), baseline: valueOf('--baseline') };
+  scaleOptions = { scales: scales.map((word) => SCALE_WORDS[word] ?? Number.NaN), baseline: valueOf('--baseline'), engines: valueOf('--engines')?.split(',') ?? ['sqlite'] };
   const onlyText = valueOf('--only');
   // --scale alone runs only the scale scenario.
   const only = onlyText !== undefined ? onlyText.split(',') : scales.length > 0 ? ['scale'] : Object.keys(SCENARIOS).filter((name) => name !== 'scale');
-  const valued = new Set(['--only', '--scale', '--baseline']);
+  const valued = new Set(['--only', '--scale', '--baseline', '--engines']);
   const unknown = argv.filter((arg, i) => arg !== '--quick' && !valued.has(arg) && !valued.has(argv[i - 1] ?? ''));
-  const badScale = scaleOptions.scales.some((scale) => Number.isNaN(scale)) || (only.includes('scale') && scales.length === 0);
+  const badScale = scaleOptions.scales.some((scale) => Number.isNaN(scale)) || (only.includes('scale') && scales.length === 0)
+    || scaleOptions.engines.some((engine) => engine !== 'sqlite' && engine !== 'postgres');
   if (argv.includes('--help') || unknown.length > 0 || badScale || only.some((name) => !(name in SCENARIOS))) {
-    process.stderr.write(`Usage: npm run bench -- [--quick] [--only ${Object.keys(SCENARIOS).join(',')}] [--scale 100k,1m,5m [--baseline <other checkout>/dist]]\n`);
+    process.stderr.write(`Usage: npm run bench -- [--quick] [--only ${Object.keys(SCENARIOS).join(',')}] [--scale 100k,1m,5m [--baseline <other checkout>/dist] [--engines sqlite,postgres]]\n`);
     process.exit(argv.includes('--help') ? 0 : 2);
   }
   return { quick, only };
@@ -96,7 +108,9 @@ const report = {
 const resultsDir = join(import.meta.dirname, '../../bench/results');
 mkdirSync(resultsDir, { recursive: true });
 // The scale runs take long and measure one component: their own file, so latest.json keeps the full run.
-const resultsFile = only.length === 1 && only[0] === 'scale' ? 'collector-scale.json' : 'latest.json';
+// Both engines side by side get a file of their own (the SQLite-only scale runs keep theirs).
+const scaleFile = scaleOptions.engines.includes('postgres') ? 'collector-scale-engines.json' : 'collector-scale.json';
+const resultsFile = only.length === 1 && only[0] === 'scale' ? scaleFile : 'latest.json';
 writeFileSync(join(resultsDir, resultsFile), `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${table(figures)}\n\n${figures.length} figures in ${report.seconds} s; written to bench/results/${resultsFile}\n`);
 const missed = figures.filter((figure) => meets(figure) === false);

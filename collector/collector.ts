@@ -16,7 +16,10 @@ export interface CollectorOptions {
   host?: string;
   /** Port; 0 picks a free one. Default: 30010. */
   port?: number;
-  /** SQLite file; its folder is created. Default: ./data/routetrace.db. */
+  /**
+   * Where records are stored: a SQLite file (its folder is created), or a `postgres://` /
+   * `postgresql://` URL naming a PostgreSQL database. Default: ./data/routetrace.db.
+   */
   dbPath?: string;
   /**
    * Records retained at most. Default: 1000000 (~400 MB on disk at ~400 bytes per record with

@@ -7,7 +7,8 @@ import { COLLECTOR_FLAGS, collectorOptionsFromFlags } from './options.js';
 await runCommand({
   program: 'routetrace-collector',
   summary:
-    'Stores routetrace routing records in SQLite, enforces the row cap and TTL, and serves\n' +
+    'Stores routetrace routing records in SQLite (a file) or PostgreSQL (a postgres:// URL), enforces\n' +
+    'the row cap and TTL, and serves\n' +
     '/v1/traces, /v1/traces/{request_id}, /v1/traces/stats, /health and /metrics.',
   flags: COLLECTOR_FLAGS,
   toOptions: collectorOptionsFromFlags,

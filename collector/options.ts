@@ -6,7 +6,7 @@ import { COLLECTOR_DEFAULTS, type CollectorOptions } from './collector.js';
 export const COLLECTOR_FLAGS: readonly FlagSpec[] = [
   { name: 'host', kind: 'string', env: 'ROUTETRACE_COLLECTOR_HOST', default: COLLECTOR_DEFAULTS.host, placeholder: 'HOST', description: 'Address to listen on (0.0.0.0 for every interface).' },
   { name: 'port', kind: 'integer', env: 'ROUTETRACE_COLLECTOR_PORT', default: COLLECTOR_DEFAULTS.port, min: 0, max: 65535, placeholder: 'PORT', description: 'Port to listen on (0 picks a free port).' },
-  { name: 'db', kind: 'string', env: 'ROUTETRACE_DB', default: COLLECTOR_DEFAULTS.dbPath, placeholder: 'PATH', description: 'SQLite database file (WAL mode); its folder is created.' },
+  { name: 'db', kind: 'string', env: 'ROUTETRACE_DB', default: COLLECTOR_DEFAULTS.dbPath, placeholder: 'PATH|URL', description: 'Where records are stored: a SQLite file (WAL mode; its folder is created), or a postgres://user:password@host:5432/dbname URL (PostgreSQL 15+, shared by several collectors).' },
   { name: 'max-trace-entries', kind: 'integer', env: 'ROUTETRACE_MAX_TRACE_ENTRIES', default: COLLECTOR_DEFAULTS.maxTraceEntries, min: 1, max: 1_000_000_000, placeholder: 'N', description: 'Records retained at most; the oldest beyond it are removed.' },
   { name: 'trace-ttl', kind: 'integer', env: 'ROUTETRACE_TRACE_TTL', default: COLLECTOR_DEFAULTS.traceTtlSeconds, min: 1, max: 10 * 365 * 24 * 3600, placeholder: 'SECONDS', description: 'Seconds a record is retained after it was routed.' },
   { name: 'retention-interval', kind: 'integer', env: 'ROUTETRACE_RETENTION_INTERVAL', default: COLLECTOR_DEFAULTS.retentionIntervalSeconds, min: 1, max: 86_400, placeholder: 'SECONDS', description: 'Seconds between retention sweeps.' },

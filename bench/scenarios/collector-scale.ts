@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import type { RoutingRecordInput } from '#shared/record.js';
-import { checkIntegrity, openDatabase } from '../../collector/store/database.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { SequentialClient } from '../http-client.js';
 import { startPinned, type Pinned } from '../processes.js';
+import { openScaleStore, type ScaleEngine } from './scale-engines.js';
 
 const NODES = 16;
 const BOTH_CORES = '0,1';
@@ -103,14 +102,6 @@ async function ingest(url: string, run: string, count: number, firstMs: number, 
   return performance.now() - started;
 }
 
-const size = (path: string): number => {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-};
-
 /** utime + stime in ms from a /proc stat line (clock ticks of 10 ms). */
 function statCpuMs(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
@@ -165,6 +156,8 @@ export interface ScaleOptions {
   /** A collector build to measure instead of this one (`dist/collector/main.js` of another checkout). */
   collectorBin?: string;
   label: string;
+  /** The store measured: a SQLite file, or a database on the bench's throwaway PostgreSQL server. Default: sqlite. */
+  engine?: ScaleEngine;
 }
 
 /**
@@ -176,8 +169,8 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
   const figures: Figure[] = [];
   for (const scale of options.scales) {
     const group = `${options.label} at ${scale.toLocaleString('en')} rows`;
-    const dbPath = join(ctx.workDir, `scale-${options.label}-${scale}.db`);
-    const args = ['--port', '0', '--db', dbPath, '--max-trace-entries', String(scale), '--trace-ttl', '3600', '--retention-interval', '10'];
+    const store = await openScaleStore(ctx, options.engine ?? 'sqlite', options.label, scale);
+    const args = ['--port', '0', '--db', store.location, '--max-trace-entries', String(scale), '--trace-ttl', '3600', '--retention-interval', '10'];
     const collector: Pinned = await startPinned('collector', args, options.collectorBin);
     // Both cores for every thread of the collector (event loop, writer, reader): the writer
     // thread exists to use the second one. This process (the four "proxies") shares core 1.
@@ -191,15 +184,13 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
       const fillMs = await ingest(collector.url, `fill${scale}`, scale, fillStart, FILL_SPAN_MS).catch((error: unknown) => {
         throw new Error(`fill failed: ${String(error)}; collector exit code ${collector.child.exitCode}, signal ${collector.child.signalCode}`);
       });
-      // The writer checkpoints past 16 MiB of WAL; fold the rest in so the file holds every row.
-      const checkpointer = openDatabase(dbPath);
-      checkpointer.pragma('wal_checkpoint(PASSIVE)');
-      checkpointer.close();
+      store.afterFill();
       figures.push(
         { group, name: 'fill time (HTTP ingest, batches of 1000)', value: fillMs / 1000, unit: 's' },
-        { group, name: 'bytes per retained record (database file, with indexes and rollups)', value: size(dbPath) / scale, unit: 'B' },
-        { group, name: 'WAL after the fill', value: size(`${dbPath}-wal`) / 1024 / 1024, unit: 'MiB' },
+        { group, name: 'bytes per retained record (with indexes and rollups)', value: (await store.bytes()) / scale, unit: 'B' },
       );
+      const walAfterFill = store.walMiB();
+      if (walAfterFill !== undefined) figures.push({ group, name: 'WAL after the fill', value: walAfterFill, unit: 'MiB' });
 
       const client = new SequentialClient();
       const base = collector.url;
@@ -232,10 +223,15 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
       const cpuBefore = cpuMs(collector.child.pid);
       const threadsBefore = threadCpuMs(collector.child.pid);
       let polling = true;
+      const pollFailures = { count: 0, last: '' };
       const poller = (async () => {
         const statsClient = new SequentialClient();
         while (polling) {
-          await statsClient.get(`${base}/v1/traces/stats`);
+          // A failed poll is counted, never left as an unhandled rejection while ingest runs.
+          await statsClient.get(`${base}/v1/traces/stats`).catch((error: unknown) => {
+            pollFailures.count += 1;
+            pollFailures.last = String(error);
+          });
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         statsClient.close();
@@ -254,19 +250,16 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
         { group, name: 'collector CPU per 1000 records during it', value: perThousand(cpu), unit: 'ms' },
         { group, name: '… of which the event loop (HTTP, JSON.parse, validation, row mapping)', value: perThousand(threadsAfter.eventLoop - threadsBefore.eventLoop), unit: 'ms' },
         { group, name: '… of which the writer thread (transactions, rollups, retention deletes, checkpoints)', value: perThousand(threadsAfter.writer - threadsBefore.writer), unit: 'ms' },
+        { group, name: 'stats polls that failed during it', value: pollFailures.count, unit: 'polls', note: pollFailures.last },
         { group, name: 'longest collector event-loop stall during it', value: stall, unit: 'ms', target: { op: '<=', value: 20 } },
-        { group, name: 'WAL after it', value: size(`${dbPath}-wal`) / 1024 / 1024, unit: 'MiB' },
       );
+      const walAfter = store.walMiB();
+      if (walAfter !== undefined) figures.push({ group, name: 'WAL after it', value: walAfter, unit: 'MiB' });
     } finally {
       await collector.stop();
     }
-    // What the start-up integrity check costs at this size (the collector runs it on every start).
-    const db = openDatabase(dbPath);
-    const checkStarted = performance.now();
-    checkIntegrity(db, dbPath);
-    figures.push({ group, name: 'PRAGMA quick_check at start', value: (performance.now() - checkStarted) / 1000, unit: 's' });
-    db.close();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+    figures.push(...(await store.afterStop(group)));
+    await store.remove();
   }
   return figures;
 }

@@ -7,7 +7,20 @@ function property(value: unknown, key: string): unknown {
   return isRecord(value) || value instanceof Error ? Reflect.get(value, key) : undefined;
 }
 
-/** Maps what body-parser and SQLite throw onto the error table; anything else is a 500. */
+/**
+ * Error codes that mean the store cannot serve now, not that the request or the code is wrong;
+ * the proxy retries a 503 later. SQLite: CORRUPT and NOTADB too (a damaged page is a fault the
+ * operator must fix, issue 14 item 6). PostgreSQL SQLSTATE classes 08 (connection exception),
+ * 53 (insufficient resources: disk full, too many connections), 57P (server shutting down or
+ * restarting), and the socket errors of a server that cannot be reached.
+ */
+function isStorageFault(code: string): boolean {
+  return /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(code)
+    || /^(08[0-9A-Z]{3}|53[0-9A-Z]{3}|57P[0-9A-Z]{2})$/.test(code)
+    || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
+}
+
+/** Maps what body-parser and the stores throw onto the error table; anything else is a 500. */
 export function classify(error: unknown): RoutetraceError {
   if (error instanceof RoutetraceError) return error;
   const type = property(error, 'type');
@@ -35,11 +48,9 @@ export function classify(error: unknown): RoutetraceError {
     const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_json';
     return new RoutetraceError(code, `body could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const sqliteCode = property(error, 'code');
-  // CORRUPT and NOTADB too: a damaged page is a storage fault the operator must fix, not a bug
-  // (issue 14 item 6); the proxy retries a 503 later.
-  if (typeof sqliteCode === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(sqliteCode)) {
-    return new RoutetraceError('storage_unavailable', `trace store unavailable (${sqliteCode}); retry later`, { cause: error });
+  const storeCode = property(error, 'code');
+  if (typeof storeCode === 'string' && isStorageFault(storeCode)) {
+    return new RoutetraceError('storage_unavailable', `trace store unavailable (${storeCode}); retry later`, { cause: error });
   }
   return new RoutetraceError('internal_error', undefined, { cause: error });
 }

@@ -25,7 +25,7 @@ export interface TraceFilter {
 export type ReplayFilter = Pick<TraceFilter, 'nodeId' | 'workerUrl' | 'status' | 'routingPolicy' | 'requestId' | 'decision'>;
 
 /** Newest first (by seq, the order the collector stored them). */
-export function listTraces(sql: SqlRunner, filter: TraceFilter): StoredTrace[] {
+export async function listTraces(sql: SqlRunner, filter: TraceFilter): Promise<StoredTrace[]> {
   const where: string[] = [];
   const params: SqlParam[] = [];
   const add = (clause: string, value: SqlParam | undefined): void => {
@@ -47,13 +47,16 @@ export function listTraces(sql: SqlRunner, filter: TraceFilter): StoredTrace[] {
   add('timestamp_ms >= ?', filter.sinceMs);
   add('timestamp_ms < ?', filter.untilMs);
   const text = `SELECT * FROM traces${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-  return (sql.all(text, [...params, filter.limit]) as TraceRow[]).map(rowToTrace);
+  return ((await sql.all(text, [...params, filter.limit])) as TraceRow[]).map(rowToTrace);
 }
 
 /** Every record with that request id (or the latest `limit`), newest first. */
-export function tracesByRequestId(sql: SqlRunner, requestId: string, limit: number | undefined): StoredTrace[] {
-  const text = 'SELECT * FROM traces WHERE request_id = ? ORDER BY seq DESC LIMIT ?';
-  return (sql.all(text, [requestId, limit ?? -1]) as TraceRow[]).map(rowToTrace);
+export async function tracesByRequestId(sql: SqlRunner, requestId: string, limit: number | undefined): Promise<StoredTrace[]> {
+  // No LIMIT clause at all when unbounded: SQLite's `LIMIT -1` is an error in PostgreSQL.
+  const rows = limit === undefined
+    ? await sql.all('SELECT * FROM traces WHERE request_id = ? ORDER BY seq DESC', [requestId])
+    : await sql.all('SELECT * FROM traces WHERE request_id = ? ORDER BY seq DESC LIMIT ?', [requestId, limit]);
+  return (rows as TraceRow[]).map(rowToTrace);
 }
 
 /**
@@ -61,7 +64,7 @@ export function tracesByRequestId(sql: SqlRunner, requestId: string, limit: numb
  * time (the list API pages the other way, newest first). Uses the seq primary key, so each page
  * costs a range scan from the cursor, however old the cursor is.
  */
-export function replayPage(sql: SqlRunner, afterSeq: number, filter: ReplayFilter, pageSize: number): StoredTrace[] {
+export async function replayPage(sql: SqlRunner, afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]> {
   const where = ['seq > ?'];
   const params: SqlParam[] = [afterSeq];
   const add = (column: string, value: string | undefined): void => {
@@ -76,5 +79,5 @@ export function replayPage(sql: SqlRunner, afterSeq: number, filter: ReplayFilte
   add('request_id', filter.requestId);
   add('decision', filter.decision);
   const text = `SELECT * FROM traces WHERE ${where.join(' AND ')} ORDER BY seq ASC LIMIT ?`;
-  return (sql.all(text, [...params, pageSize]) as TraceRow[]).map(rowToTrace);
+  return ((await sql.all(text, [...params, pageSize])) as TraceRow[]).map(rowToTrace);
 }

@@ -10,7 +10,7 @@ import { dispatchRead, TraceReader, type ReadMethod } from './trace-reader.js';
  */
 const path = isRecord(workerData) && typeof workerData.path === 'string' ? workerData.path : '';
 const readDb = openReadOnly(path);
-const reader = new TraceReader(readDb);
+const reader = TraceReader.sqlite(readDb);
 
 parentPort?.on('message', (message: unknown) => {
   if (!isRecord(message)) return;
@@ -21,10 +21,12 @@ parentPort?.on('message', (message: unknown) => {
   }
   if (typeof message.id !== 'number') return;
   const { id } = message;
-  try {
-    const value = dispatchRead(reader, message.method as ReadMethod, Array.isArray(message.args) ? message.args : []);
-    parentPort?.postMessage({ id, ok: true, value });
-  } catch (error) {
-    parentPort?.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) });
-  }
+  const { method, args } = message;
+  // The shared queries are async (PostgreSQL's runner needs it); over SQLite they settle at once.
+  Promise.resolve()
+    .then(() => dispatchRead(reader, method as ReadMethod, Array.isArray(args) ? args : []))
+    .then(
+      (value) => parentPort?.postMessage({ id, ok: true, value }),
+      (error: unknown) => parentPort?.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) }),
+    );
 });

@@ -32,16 +32,16 @@ interface DetailRow {
  * from the log-scale histograms (rollups/histogram.ts states the error bound). At most
  * `nodeLimit` nodes get per-node detail, fetched in one query, never one query per node.
  */
-export function computeStats(sql: SqlRunner, options: StatsOptions): TraceStats {
+export async function computeStats(sql: SqlRunner, options: StatsOptions): Promise<TraceStats> {
   const since = options.windowSeconds === undefined ? undefined : Math.floor((options.nowMs - options.windowSeconds * 1000) / BUCKET_MS) * BUCKET_MS;
   // Without a window, rollup_totals holds one row per key over everything retained.
   const table = since === undefined ? 'rollup_totals' : 'rollups';
   const bucketWhere = since === undefined ? '' : ' WHERE bucket_ms >= ?';
   const bucketParams: SqlParam[] = since === undefined ? [] : [since];
-  const counters = new Map((sql.all('SELECT name, value FROM counters') as Array<{ name: string; value: number }>).map((row) => [row.name, row.value]));
+  const counters = new Map(((await sql.all('SELECT name, value FROM counters')) as Array<{ name: string; value: number }>).map((row) => [row.name, row.value]));
   const counter = (name: string): number => counters.get(name) ?? 0;
 
-  const sums = (sql.all(`SELECT ${NODE_SUMS_SELECT} FROM ${table}${bucketWhere} GROUP BY node_id`, bucketParams) as NodeSums[])
+  const sums = ((await sql.all(`SELECT ${NODE_SUMS_SELECT} FROM ${table}${bucketWhere} GROUP BY node_id`, bucketParams)) as NodeSums[])
     .filter((node) => node.requests > 0)
     .sort((a, b) => b.requests - a.requests || (a.node_id < b.node_id ? -1 : 1));
   const shown = sums.slice(0, options.nodeLimit);
@@ -54,7 +54,7 @@ export function computeStats(sql: SqlRunner, options: StatsOptions): TraceStats 
     for (const status of TRACE_STATUSES) if (node[status] > 0) perStatus[status] = (perStatus[status] ?? 0) + node[status];
   }
 
-  const details = nodeDetails(sql, table, shown.map((node) => node.node_id), since);
+  const details = await nodeDetails(sql, table, shown.map((node) => node.node_id), since);
   const nodes: Record<string, NodeStats> = {};
   const requestsPerNode: Record<string, number> = {};
   for (const node of [...shown].sort((a, b) => (a.node_id < b.node_id ? -1 : 1))) {
@@ -62,7 +62,8 @@ export function computeStats(sql: SqlRunner, options: StatsOptions): TraceStats 
     const [p50, p95] = percentiles(detail?.durations, [0.5, 0.95]);
     requestsPerNode[node.node_id] = node.requests;
     nodes[node.node_id] = {
-      worker_url: latestUrl(sql, node.node_id, since),
+      // Awaited one after another: PostgreSQL's runner is one connection (one snapshot).
+      worker_url: await latestUrl(sql, node.node_id, since),
       requests: node.requests,
       cache_hit_rate: ratio(node.cached_sum, node.prompt_sum),
       avg_queue_size: ratio(node.queue_sum, node.queue_count),
@@ -80,8 +81,8 @@ export function computeStats(sql: SqlRunner, options: StatsOptions): TraceStats 
   }
 
   const bound = since === undefined ? { text: '', params: [] as SqlParam[] } : { text: ' WHERE timestamp_ms >= ?', params: [since] };
-  const oldest = (sql.get(`SELECT min(timestamp_ms) AS t FROM traces${bound.text}`, bound.params) as { t: number | null }).t;
-  const newest = (sql.get(`SELECT max(timestamp_ms) AS t FROM traces${bound.text}`, bound.params) as { t: number | null }).t;
+  const oldest = ((await sql.get(`SELECT min(timestamp_ms) AS t FROM traces${bound.text}`, bound.params)) as { t: number | null }).t;
+  const newest = ((await sql.get(`SELECT max(timestamp_ms) AS t FROM traces${bound.text}`, bound.params)) as { t: number | null }).t;
   return {
     total_requests: counter('total_requests'),
     active_traces: since === undefined ? counter('retained_rows') : windowRequests,
@@ -114,11 +115,11 @@ interface NodeDetail {
 }
 
 /** Histograms, attribution mix and decisions of the shown nodes, from one query. */
-function nodeDetails(sql: SqlRunner, table: string, nodeIds: string[], since: number | undefined): Map<string, NodeDetail> {
+async function nodeDetails(sql: SqlRunner, table: string, nodeIds: string[], since: number | undefined): Promise<Map<string, NodeDetail>> {
   const details = new Map<string, NodeDetail>();
   if (nodeIds.length === 0) return details;
   const where = `node_id IN (${nodeIds.map(() => '?').join(', ')})${since === undefined ? '' : ' AND bucket_ms >= ?'}`;
-  const rows = sql.all(`SELECT node_id, decision, attribution, requests, duration_hist FROM ${table} WHERE ${where}`, since === undefined ? nodeIds : [...nodeIds, since]) as DetailRow[];
+  const rows = (await sql.all(`SELECT node_id, decision, attribution, requests, duration_hist FROM ${table} WHERE ${where}`, since === undefined ? nodeIds : [...nodeIds, since])) as DetailRow[];
   for (const row of rows) {
     let detail = details.get(row.node_id);
     if (detail === undefined) {
@@ -135,9 +136,9 @@ function nodeDetails(sql: SqlRunner, table: string, nodeIds: string[], since: nu
 }
 
 /** The URL of the node's most recently stored record: one step down the (node_id, seq) index. */
-function latestUrl(sql: SqlRunner, nodeId: string, since: number | undefined): string {
+async function latestUrl(sql: SqlRunner, nodeId: string, since: number | undefined): Promise<string> {
   const row = since === undefined
-    ? sql.get('SELECT worker_url FROM traces WHERE node_id = ? ORDER BY seq DESC LIMIT 1', [nodeId])
-    : sql.get('SELECT worker_url FROM traces WHERE node_id = ? AND timestamp_ms >= ? ORDER BY seq DESC LIMIT 1', [nodeId, since]);
+    ? await sql.get('SELECT worker_url FROM traces WHERE node_id = ? ORDER BY seq DESC LIMIT 1', [nodeId])
+    : await sql.get('SELECT worker_url FROM traces WHERE node_id = ? AND timestamp_ms >= ? ORDER BY seq DESC LIMIT 1', [nodeId, since]);
   return (row as { worker_url: string } | undefined)?.worker_url ?? '';
 }

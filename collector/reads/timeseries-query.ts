@@ -19,7 +19,7 @@ export interface TimeseriesOptions {
  * and holds ceil(window / step) steps. Reads only the rollup rows inside it, for at most
  * `nodeLimit` nodes (chosen by requests in the window, one grouped query).
  */
-export function computeTimeseries(sql: SqlRunner, options: TimeseriesOptions): Timeseries {
+export async function computeTimeseries(sql: SqlRunner, options: TimeseriesOptions): Promise<Timeseries> {
   const stepMs = options.stepSeconds * 1000;
   const points = Math.ceil(options.windowSeconds / options.stepSeconds);
   const endMs = (Math.floor(options.nowMs / stepMs) + 1) * stepMs;
@@ -36,7 +36,7 @@ export function computeTimeseries(sql: SqlRunner, options: TimeseriesOptions): T
     params.push(options.routingPolicy);
   }
   const where = filters.join(' AND ');
-  const ranked = sql.all(`SELECT node_id, sum(requests) AS requests FROM rollups WHERE ${where} GROUP BY node_id`, params) as Array<{ node_id: string; requests: number }>;
+  const ranked = (await sql.all(`SELECT node_id, sum(requests) AS requests FROM rollups WHERE ${where} GROUP BY node_id`, params)) as Array<{ node_id: string; requests: number }>;
   const chosen = ranked
     .filter((node) => node.requests > 0)
     .sort((a, b) => b.requests - a.requests || (a.node_id < b.node_id ? -1 : 1))
@@ -48,12 +48,12 @@ export function computeTimeseries(sql: SqlRunner, options: TimeseriesOptions): T
   if (chosen.length > 0) {
     // No ORDER BY: points are completed after every row is in, so row order does not matter,
     // and sorting ~2,000 wide rows (their histograms) cost ~1.5 ms of the query (measured).
-    const rows = sql.all(
+    const rows = (await sql.all(
       `SELECT bucket_ms, node_id, decision, cache_hit, requests, completed, failed, cancelled, timeout, retries, cached_sum, prompt_sum,
               queue_sum, queue_count, match_count, match_sum, duration_hist, ttft_hist
        FROM rollups WHERE ${where} AND node_id IN (${chosen.map(() => '?').join(', ')})`,
       [...params, ...chosen],
-    ) as SeriesRow[];
+    )) as SeriesRow[];
     for (const row of rows) {
       const slots = series.get(row.node_id);
       if (slots === undefined) continue;

@@ -1,7 +1,7 @@
 import type { StoredTrace, Timeseries, TraceStats } from '#shared/api-types.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { listTraces, replayPage, tracesByRequestId, type ReplayFilter, type TraceFilter } from './list-query.js';
-import { SqlRunner } from './sql-runner.js';
+import { SqliteSqlRunner, type SqlRunner } from './sql-runner.js';
 import { computeStats, type StatsOptions } from './stats-query.js';
 import { computeTimeseries, type TimeseriesOptions } from './timeseries-query.js';
 
@@ -15,31 +15,39 @@ export interface TraceReads {
   replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]>;
 }
 
-/** The same reads, synchronous, over one connection: what the reader thread runs. */
+/**
+ * The same reads over one SqlRunner: SQLite's reader thread runs it over its read-only
+ * connection; the PostgreSQL store over its pool.
+ */
 export class TraceReader {
   readonly #sql: SqlRunner;
 
-  constructor(db: SqliteDatabase) {
-    this.#sql = new SqlRunner(db);
+  constructor(sql: SqlRunner) {
+    this.#sql = sql;
   }
 
-  list(filter: TraceFilter): StoredTrace[] {
+  /** The reader over a SQLite connection (the reader thread's). */
+  static sqlite(db: SqliteDatabase): TraceReader {
+    return new TraceReader(new SqliteSqlRunner(db));
+  }
+
+  list(filter: TraceFilter): Promise<StoredTrace[]> {
     return listTraces(this.#sql, filter);
   }
 
-  byRequestId(requestId: string, limit?: number): StoredTrace[] {
+  byRequestId(requestId: string, limit?: number): Promise<StoredTrace[]> {
     return tracesByRequestId(this.#sql, requestId, limit);
   }
 
-  stats(options: StatsOptions): TraceStats {
+  stats(options: StatsOptions): Promise<TraceStats> {
     return computeStats(this.#sql, options);
   }
 
-  timeseries(options: TimeseriesOptions): Timeseries {
+  timeseries(options: TimeseriesOptions): Promise<Timeseries> {
     return computeTimeseries(this.#sql, options);
   }
 
-  replay(afterSeq: number, filter: ReplayFilter, pageSize: number): StoredTrace[] {
+  replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]> {
     return replayPage(this.#sql, afterSeq, filter, pageSize);
   }
 }
@@ -47,7 +55,7 @@ export class TraceReader {
 export type ReadMethod = 'list' | 'byRequestId' | 'stats' | 'timeseries' | 'replay';
 
 /** Calls one reader method by name with arguments that crossed a thread boundary. */
-export function dispatchRead(reader: TraceReader, method: ReadMethod, args: unknown[]): unknown {
+export function dispatchRead(reader: TraceReader, method: ReadMethod, args: unknown[]): Promise<unknown> {
   switch (method) {
     case 'list':
       return reader.list(args[0] as TraceFilter);

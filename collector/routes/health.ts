@@ -10,10 +10,14 @@ import { packageVersion } from '#shared/version.js';
 export function healthRoute(store: TraceStore, startedMs: number): RequestHandler {
   const version = packageVersion();
   return async (_req, res) => {
+    // Counted first: on PostgreSQL this query is also the probe that notices an outage (or the
+    // recovery) before storageState() is read. A store that cannot count answers null.
+    const counts = await Promise.all([store.countRows(), store.counter('total_requests')]).catch(() => [null, null] as const);
+    const [retained, total] = counts;
     const storage = store.storageState();
-    const [retained, total] = await Promise.all([store.countRows(), store.counter('total_requests')]);
-    res.status(storage.ok ? 200 : 503).json({
-      status: storage.ok ? 'ok' : 'unavailable',
+    const ok = storage.ok && retained !== null;
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'ok' : 'unavailable',
       version,
       uptime_seconds: Math.round((Date.now() - startedMs) / 1000),
       retained_traces: retained,

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { startTestCollector } from '../helpers/collector.js';
+import { expect, it } from 'vitest';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
 
-describe('POST /v1/traces', async () => {
-  const collector = await startTestCollector();
+describeEngines('POST /v1/traces', async (engine) => {
+  const collector = await startTestCollector({}, engine);
   const ingestUrl = `${collector.url}/v1/traces`;
 
   it('accepts one record, an array, and the envelope', async () => {
@@ -116,8 +116,8 @@ describe('POST /v1/traces', async () => {
   });
 });
 
-describe('POST /v1/traces with an ingest token', async () => {
-  const collector = await startTestCollector({ ingestToken: 's3cret' });
+describeEngines('POST /v1/traces with an ingest token', async (engine) => {
+  const collector = await startTestCollector({ ingestToken: 's3cret' }, engine);
   const ingestUrl = `${collector.url}/v1/traces`;
 
   it('answers 401 without the token or with a wrong one, and stores nothing', async () => {

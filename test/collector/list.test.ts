@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { StoredTrace } from '#shared/api-types.js';
-import { startTestCollector } from '../helpers/collector.js';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
 
-describe('GET /v1/traces', async () => {
-  const collector = await startTestCollector();
+describeEngines('GET /v1/traces', async (engine) => {
+  const collector = await startTestCollector({}, engine);
   const base = Date.parse('2026-11-21T10:00:00Z');
   const seeded = [
     makeRecord({ request_id: 'a', node_id: 'worker-0', status: 'completed', routing_policy: 'cache_aware', timestamp: base }),
@@ -77,8 +77,8 @@ describe('GET /v1/traces', async () => {
   });
 });
 
-describe('paging with before=<seq> while inserts continue', async () => {
-  const collector = await startTestCollector();
+describeEngines('paging with before=<seq> while inserts continue', async (engine) => {
+  const collector = await startTestCollector({}, engine);
 
   it('walks the whole history with no gap and no repeat', async () => {
     const initial = Array.from({ length: 250 }, (_, i) => makeRecord({ request_id: `page-${i}` }));
@@ -101,8 +101,8 @@ describe('paging with before=<seq> while inserts continue', async () => {
   });
 });
 
-describe('GET /v1/traces paging headers', async () => {
-  const collector = await startTestCollector();
+describeEngines('GET /v1/traces paging headers', async (engine) => {
+  const collector = await startTestCollector({}, engine);
   await postJson(`${collector.url}/v1/traces`, Array.from({ length: 5 }, (_, i) => makeRecord({ request_id: `page-${i}`, node_id: 'worker-0' })));
 
   it('gives a full page the next cursor in X-Next-Before and Link, keeping the body a plain array', async () => {

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { StoredTrace } from '#shared/api-types.js';
-import { startTestCollector } from '../helpers/collector.js';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
 
-describe('store.onStored (the live-tail hook)', async () => {
-  const collector = await startTestCollector();
+describeEngines('store.onStored (the live-tail hook)', async (engine) => {
+  const collector = await startTestCollector({}, engine);
 
   it('hands each committed batch to listeners as the list API returns it, in seq order, and unsubscribes', async () => {
     const seen: StoredTrace[][] = [];

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { StoredTrace } from '#shared/api-types.js';
 import { near } from '../helpers/approx.js';
-import { startTestCollector } from '../helpers/collector.js';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
 
@@ -16,8 +16,8 @@ function stored(fields: Partial<StoredTrace>): Record<string, unknown> {
   };
 }
 
-describe('GET /v1/traces/{request_id}', async () => {
-  const collector = await startTestCollector();
+describeEngines('GET /v1/traces/{request_id}', async (engine) => {
+  const collector = await startTestCollector({}, engine);
   const seeded = [
     makeRecord({ request_id: 'test-req-123', node_id: 'worker-1', worker_url: 'http://localhost:30006', status: 'failed', attempts: 1, timestamp: '2025-07-28T10:26:30Z' }),
     makeRecord({
@@ -77,8 +77,8 @@ describe('GET /v1/traces/{request_id}', async () => {
 const NO_DECISIONS = { records: 0, predicted_prefix_match_rate: null, cache_hit_rate: null };
 const GLOBAL = ['total_requests', 'dropped_records', 'cached_tokens_clamped', 'retention'];
 
-describe('GET /v1/traces/stats', async () => {
-  const collector = await startTestCollector({ maxTraceEntries: 5000, traceTtlSeconds: 7200 });
+describeEngines('GET /v1/traces/stats', async (engine) => {
+  const collector = await startTestCollector({ maxTraceEntries: 5000, traceTtlSeconds: 7200 }, engine);
   const now = Date.now();
   const w0 = { node_id: 'worker-0', worker_url: 'http://w0:1' };
   const records = [
@@ -174,7 +174,7 @@ describe('GET /v1/traces/stats', async () => {
   });
 
   it('answers an empty store with zeros and nulls', async () => {
-    const empty = await startTestCollector();
+    const empty = await startTestCollector({}, engine);
     expect((await request(`${empty.url}/v1/traces/stats`)).json).toEqual({
       total_requests: 0, active_traces: 0, requests_per_node: {}, requests_per_status: {}, nodes: {}, nodes_truncated: false, other_nodes: null,
       oldest: null, newest: null, retention: { max_trace_entries: 1000000, trace_ttl_seconds: 3600 }, dropped_records: 0, cached_tokens_clamped: 0, window: null,
@@ -182,8 +182,8 @@ describe('GET /v1/traces/stats', async () => {
   });
 });
 
-describe('GET /v1/traces/stats with impossible token counts', async () => {
-  const collector = await startTestCollector();
+describeEngines('GET /v1/traces/stats with impossible token counts', async (engine) => {
+  const collector = await startTestCollector({}, engine);
 
   it('clamps cached_tokens to prompt_tokens, counts it, and never reports a hit rate above 1', async () => {
     const record = makeRecord({ node_id: 'liar', prompt_tokens: 10, cached_tokens: 500 });

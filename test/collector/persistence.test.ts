@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { startCollector } from '../../collector/collector.js';
-import { sqliteStoreOf } from '../helpers/collector.js';
+import { describeEngines, newPostgresDatabase, sqliteStoreOf } from '../helpers/collector.js';
 import { openDatabase } from '../../collector/store/database.js';
 import { migrate } from '../../collector/store/migrations.js';
 import { TransactionalSqliteDialect } from '../../collector/store/transactional-dialect.js';
@@ -14,9 +14,9 @@ import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
 
-describe('persistence', () => {
-  it('keeps records, total_requests and dropped_records across a restart on the same file', async () => {
-    const dbPath = join(dir, 'restart.db');
+describeEngines('persistence across a restart', (engine) => {
+  it('keeps records, total_requests and dropped_records across a restart on the same database', async () => {
+    const dbPath = engine === 'sqlite' ? join(dir, 'restart.db') : await newPostgresDatabase();
     const first = await startCollector({ port: 0, dbPath });
     await postJson(`${first.url}/v1/traces`, { records: [makeRecord({ request_id: 'kept-1' }), makeRecord({ request_id: 'kept-2' })], dropped: 5 });
     await first.close();
@@ -35,6 +35,11 @@ describe('persistence', () => {
     }
   });
 
+});
+
+// SQLite only: these check the file itself (schema history of released versions, WAL readers,
+// a file that is not a database); PostgreSQL has its own schema history from its first release.
+describe('persistence [sqlite only]', () => {
   it('upgrades a database made by an earlier schema version in place', async () => {
     const dbPath = join(dir, 'old.db');
     // The first released schema: migration 001 only, with a record in it.

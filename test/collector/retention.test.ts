@@ -1,12 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { startTestCollector } from '../helpers/collector.js';
+import { expect, it } from 'vitest';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
 import type { StoredTrace } from '#shared/api-types.js';
 
-describe('retention sweep, called directly', async () => {
+describeEngines('retention sweep, called directly', async (engine) => {
   // A small batch size makes the sweep take several batches, as it does at 100k rows.
-  const collector = await startTestCollector({ maxTraceEntries: 50, traceTtlSeconds: 60, retentionBatchSize: 7 });
+  const collector = await startTestCollector({ maxTraceEntries: 50, traceTtlSeconds: 60, retentionBatchSize: 7 }, engine);
 
   it('removes expired records, then the oldest beyond the cap', async () => {
     const now = Date.now();
@@ -37,9 +37,9 @@ describe('retention sweep, called directly', async () => {
   });
 });
 
-describe('retention on its schedule', () => {
+describeEngines('retention on its schedule', (engine) => {
   it('removes expired records on the --retention-interval schedule', async () => {
-    const collector = await startTestCollector({ traceTtlSeconds: 1, retentionIntervalSeconds: 1 });
+    const collector = await startTestCollector({ traceTtlSeconds: 1, retentionIntervalSeconds: 1 }, engine);
     await postJson(`${collector.url}/v1/traces`, Array.from({ length: 20 }, () => makeRecord({ timestamp: Date.now() - 5000 })));
     expect((await collector.store.countRows())).toBe(20);
     // Waits on the job's own sweep events (a tick may sweep before the batch arrived).
@@ -49,7 +49,7 @@ describe('retention on its schedule', () => {
   });
 
   it('sweeps at the next tick when ingest passes the cap, without waiting for the interval', async () => {
-    const collector = await startTestCollector({ maxTraceEntries: 10, retentionIntervalSeconds: 3600 });
+    const collector = await startTestCollector({ maxTraceEntries: 10, retentionIntervalSeconds: 3600 }, engine);
     const swept = collector.retention.nextSweep();
     await postJson(`${collector.url}/v1/traces`, Array.from({ length: 25 }, () => makeRecord()));
     expect({ removedByCap: (await swept).removedByCap, retained: (await collector.store.countRows()) }).toEqual({ removedByCap: 15, retained: 10 });

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { NodeStats, TraceStats } from '#shared/api-types.js';
 import type { RoutingRecordInput } from '#shared/record.js';
 import { binOf, emptyHistogram, percentile } from '../../collector/rollups/histogram.js';
 import { BUCKET_MS } from '../../collector/rollups/rollup-delta.js';
 import type { TraceRow } from '../../collector/store/schema.js';
-import { sqliteStoreOf, startTestCollector } from '../helpers/collector.js';
+import { describeEngines, queryDatabase, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -77,10 +77,10 @@ function statsFromRows(rows: TraceRow[]): { nodes: Record<string, Omit<NodeStats
   return { nodes, perStatus: Object.fromEntries(Object.entries(perStatus).sort(([a], [b]) => a.localeCompare(b))) };
 }
 
-describe('rollup exactness', () => {
+describeEngines('rollup exactness', (engine) => {
   for (const seed of [1, 2, 3]) {
     it(`stats from rollups equal stats recomputed from the raw rows after random batches, TTL sweeps and cap trims (seed ${seed})`, async () => {
-      const collector = await startTestCollector({ maxTraceEntries: CAP, traceTtlSeconds: TTL_SECONDS, retentionBatchSize: 37 });
+      const collector = await startTestCollector({ maxTraceEntries: CAP, traceTtlSeconds: TTL_SECONDS, retentionBatchSize: 37 }, engine);
       // The test drives every sweep itself: a scheduled one (ingest past the cap requests one)
       // between reading the rows and reading the stats would make them differ.
       await collector.retention.stop();
@@ -101,7 +101,7 @@ describe('rollup exactness', () => {
           await collector.store.retention.sweep(clock);
         }
 
-        const rows = sqliteStoreOf(collector).raw.prepare('SELECT * FROM traces').all() as TraceRow[];
+        const rows = (await queryDatabase(collector, 'SELECT * FROM traces')) as unknown as TraceRow[];
         const expected = statsFromRows(rows);
         const stats = (await request(`${collector.url}/v1/traces/stats`)).json as TraceStats;
         expect(stats.active_traces).toBe(rows.length);
@@ -124,8 +124,8 @@ describe('rollup exactness', () => {
         );
       }
       // Rollup rows emptied by retention are deleted, not left at zero.
-      expect(sqliteStoreOf(collector).raw.prepare('SELECT count(*) FROM rollups WHERE requests <= 0').pluck().get()).toBe(0);
-      expect(sqliteStoreOf(collector).raw.prepare('SELECT sum(requests) FROM rollups').pluck().get()).toBe((await collector.store.countRows()));
+      expect(await queryDatabase(collector, 'SELECT count(*) AS n FROM rollups WHERE requests <= 0')).toEqual([{ n: 0 }]);
+      expect(await queryDatabase(collector, 'SELECT sum(requests) AS n FROM rollups')).toEqual([{ n: await collector.store.countRows() }]);
     });
   }
 });

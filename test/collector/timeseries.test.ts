@@ -1,12 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Timeseries } from '#shared/api-types.js';
 import { near } from '../helpers/approx.js';
-import { startTestCollector } from '../helpers/collector.js';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
 
-describe('GET /v1/traces/timeseries', async () => {
-  const collector = await startTestCollector();
+describeEngines('GET /v1/traces/timeseries', async (engine) => {
+  const collector = await startTestCollector({}, engine);
   const now = Date.now();
   // Two minutes apart, so they land in different 60 s steps whatever the current second.
   const recent = now - 1000;

@@ -1,12 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { startTestCollector } from '../helpers/collector.js';
+import { expect, it } from 'vitest';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { makeRecord } from '../helpers/records.js';
 import { ingest, openLive, stored } from './stream-helpers.js';
 import { SseStream } from './sse-client.js';
 
-describe('GET /v1/traces/stream: resuming without gap or repeat', () => {
+describeEngines('GET /v1/traces/stream: resuming without gap or repeat', (engine) => {
   it('resumes after ?after=<seq> with neither gap nor repeat, then continues live', async () => {
-    const collector = await startTestCollector();
+    const collector = await startTestCollector({}, engine);
     await ingest(collector, Array.from({ length: 5 }, () => makeRecord()));
     const first = await stored(collector);
     const after = first[1]?.seq ?? 0;
@@ -18,7 +18,7 @@ describe('GET /v1/traces/stream: resuming without gap or repeat', () => {
   });
 
   it('Last-Event-ID (sent by EventSource on reconnect) wins over ?after=', async () => {
-    const collector = await startTestCollector();
+    const collector = await startTestCollector({}, engine);
     await ingest(collector, Array.from({ length: 4 }, () => makeRecord()));
     const all = await stored(collector);
     const stream = await openLive(`${collector.url}/v1/traces/stream?after=0`, { 'last-event-id': String(all[2]?.seq) });
@@ -27,7 +27,7 @@ describe('GET /v1/traces/stream: resuming without gap or repeat', () => {
   });
 
   it('has no gap or repeat when records keep arriving during a replay of several pages', async () => {
-    const collector = await startTestCollector();
+    const collector = await startTestCollector({}, engine);
     // 1,200 stored records: three replay pages of 500.
     for (let batch = 0; batch < 6; batch++) await ingest(collector, Array.from({ length: 200 }, () => makeRecord()));
     const streamPromise = SseStream.open(`${collector.url}/v1/traces/stream?after=0`);

@@ -1,15 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { StoredTrace } from '#shared/api-types.js';
-import { startTestCollector } from '../helpers/collector.js';
+import { describeEngines, startTestCollector } from '../helpers/collector.js';
 import { request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
 import { startStack } from '../helpers/stack.js';
 import { ingest, openLive, stored } from './stream-helpers.js';
 import { sendTraffic } from './traffic.js';
 
-describe('GET /v1/traces/stream (live tail over SSE): events, filters, errors', () => {
+describeEngines('GET /v1/traces/stream (live tail over SSE): events, filters, errors', (engine) => {
   it('sends each stored record once, id = seq and data = the record exactly as the list API returns it', async () => {
-    const collector = await startTestCollector();
+    const collector = await startTestCollector({}, engine);
     const stream = await openLive(`${collector.url}/v1/traces/stream`);
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -23,7 +23,7 @@ describe('GET /v1/traces/stream (live tail over SSE): events, filters, errors', 
   });
 
   it('the /traces/stream alias streams too', async () => {
-    const collector = await startTestCollector();
+    const collector = await startTestCollector({}, engine);
     const stream = await openLive(`${collector.url}/traces/stream`);
     await ingest(collector, [makeRecord({ request_id: 'alias-1' })]);
     await stream.until((s) => s.events.length === 1, '1 event');
@@ -31,7 +31,7 @@ describe('GET /v1/traces/stream (live tail over SSE): events, filters, errors', 
   });
 
   it('applies the filters to replayed and live records alike', async () => {
-    const collector = await startTestCollector();
+    const collector = await startTestCollector({}, engine);
     const mixed = (): unknown[] => [
       makeRecord({ node_id: 'worker-1', status: 'failed' }),
       makeRecord({ node_id: 'worker-1', status: 'completed' }),
@@ -51,7 +51,7 @@ describe('GET /v1/traces/stream (live tail over SSE): events, filters, errors', 
   });
 
   it('answers bad parameters with 400 invalid_parameter before any event', async () => {
-    const collector = await startTestCollector();
+    const collector = await startTestCollector({}, engine);
     const cases: Array<[string, Record<string, string>, string]> = [
       ['?limit=5', {}, "unknown query parameter 'limit'; known: after, node_id, worker_url, status, routing_policy, request_id, decision"],
       ['?status=done', {}, "status: expected one of completed, failed, cancelled, timeout, got 'done'"],

@@ -78,6 +78,30 @@ describe('docker-compose.yml, parsed as YAML (Docker is not run)', () => {
   });
 });
 
+describe('docker-compose.yml: the postgres profile', () => {
+  it('declares PostgreSQL from the official image with its data on the named volume pgdata, and a collector pointed at it once it is healthy', () => {
+    const postgres = service('postgres');
+    expect(postgres.profiles).toEqual(['postgres']);
+    expect(postgres.image).toMatch(/^postgres:\d+$/);
+    expect(postgres.volumes).toEqual(['pgdata:/var/lib/postgresql/data']);
+    expect(isRecord(compose) && isRecord(compose.volumes) ? Object.keys(compose.volumes) : []).toContain('pgdata');
+    const database = env(postgres);
+    expect({ user: database.POSTGRES_USER, db: database.POSTGRES_DB }).toEqual({ user: 'routetrace', db: 'routetrace' });
+
+    const collector = service('collector-postgres');
+    expect(collector.profiles).toEqual(['postgres']);
+    const command = strings(collector.command);
+    expect(command.slice(0, 2)).toEqual(['node', 'dist/collector/main.js']);
+    expect(unknownFlags(command, names(COLLECTOR_FLAGS))).toEqual([]);
+    expect(collector.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    const variables = env(collector);
+    expect(Object.keys(variables).filter((name) => !envNames(COLLECTOR_FLAGS).includes(name) && name !== 'ROUTETRACE_HEALTH_URL')).toEqual([]);
+    // The URL the collector gets names the postgres service, its user and database.
+    expect(variables.ROUTETRACE_DB).toBe('postgres://routetrace:${POSTGRES_PASSWORD:-routetrace}@postgres:5432/routetrace');
+    expect(collector.ports).toEqual(['30011:30010']);
+  });
+});
+
 describe('Dockerfile', () => {
   it('(text check) is multi-stage on Node 24, runs as a non-root user, names a healthcheck and commands that exist in dist/', () => {
     expect(dockerfile.match(/^FROM node:24\.\d+-bookworm-slim/gm)).toHaveLength(2);

@@ -1,15 +1,14 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { describeEngines, newPostgresDatabase, queryLocation } from '../helpers/collector.js';
 import { postJson } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { SOAK, spawnBinary } from '../helpers/processes.js';
 import { startTestProxy, startWorkers, waitFor } from '../helpers/stack.js';
 import { tempDir } from '../helpers/temp.js';
 
-describe('collector killed with SIGKILL under load, then restarted', async () => {
-  const dir = tempDir();
-  const db = join(dir, 'crash.db');
+describeEngines('collector killed with SIGKILL under load, then restarted', async (engine) => {
+  const db = engine === 'sqlite' ? join(tempDir(), 'crash.db') : await newPostgresDatabase();
   const port = await freePort();
   const workers = await startWorkers(2);
   const proxies = await Promise.all(
@@ -43,19 +42,14 @@ describe('collector killed with SIGKILL under load, then restarted', async () =>
     collector.child.kill('SIGTERM');
     expect(await collector.exited).toBe(0);
 
-    const reader = new Database(db, { readonly: true });
-    try {
-      expect(reader.pragma('integrity_check', { simple: true })).toBe('ok');
-      const rows = reader.prepare('SELECT count(*) AS n, count(DISTINCT request_id) AS ids, count(DISTINCT record_id) AS records FROM traces').get();
-      expect(rows).toEqual({ n: total, ids: total, records: total });
-      const counters = Object.fromEntries(reader.prepare('SELECT name, value FROM counters').raw().all() as Array<[string, number]>);
-      // retained_rows is kept by every insert and delete in the same transactions: a SIGKILL
-      // leaves it equal to the rows; the rollups hold every row once.
-      expect(counters).toEqual({ total_requests: total, dropped_records: 0, retained_rows: total, cached_tokens_clamped: 0 });
-      expect(reader.prepare('SELECT sum(requests) FROM rollup_totals').pluck().get()).toBe(total);
-    } finally {
-      reader.close();
-    }
+    if (engine === 'sqlite') expect(await queryLocation(db, 'PRAGMA integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    const rows = await queryLocation(db, 'SELECT count(*) AS n, count(DISTINCT request_id) AS ids, count(DISTINCT record_id) AS records FROM traces');
+    expect(rows).toEqual([{ n: total, ids: total, records: total }]);
+    const counters = Object.fromEntries((await queryLocation(db, 'SELECT name, value FROM counters')).map((row) => [row.name, row.value]));
+    // retained_rows is kept by every insert and delete in the same transactions: a SIGKILL
+    // leaves it equal to the rows; the rollups hold every row once.
+    expect(counters).toEqual({ total_requests: total, dropped_records: 0, retained_rows: total, cached_tokens_clamped: 0 });
+    expect(await queryLocation(db, 'SELECT sum(requests) AS n FROM rollup_totals')).toEqual([{ n: total }]);
     for (const proxy of proxies) expect(proxy.exporter?.counters).toMatchObject({ dropped: 0, failed: 0, sent: total / 2 });
   }, SOAK ? 300_000 : 60_000);
 });
