@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { killAfterFile } from './child-cleanup.js';
 
 const DEMO = join(import.meta.dirname, '../../dist/demo/main.js');
 
@@ -22,9 +22,7 @@ export async function startDemo(args: readonly string[], cwd?: string): Promise<
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  afterAll(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  killAfterFile(child);
   const urls = await new Promise<{ proxyUrl: string; collectorUrl: string }>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { killAfterFile } from './child-cleanup.js';
 
 const DIST = join(import.meta.dirname, '../../dist');
 export const BINARIES = {
@@ -27,9 +27,7 @@ export async function spawnBinary(binary: keyof typeof BINARIES, args: string[],
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  afterAll(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  killAfterFile(child);
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
