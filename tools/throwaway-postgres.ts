@@ -12,7 +12,7 @@ const run = promisify(execFile);
 const SERVER_USER = 'routetrace-pg';
 
 export interface ThrowawayPostgres {
-  /** The superuser's URL to the `postgres` database (trust authentication: any password is accepted). */
+  /** The superuser's URL to the `postgres` database (trust authentication: every password is accepted). */
   readonly url: string;
   readonly port: number;
   /** A fresh, empty database; its URL carries `password` (ignored by trust auth) so redaction can be tested. */
@@ -67,7 +67,7 @@ function asServerUser(bin: string, tool: string, args: string[], cpus?: string):
 export interface ThrowawayOptions {
   /** fsync and synchronous_commit as a real server has them (the bench); tests turn them off. Default: false. */
   durable?: boolean;
-  /** CPUs the server may run on (`taskset -c` list), e.g. the bench's server core. Default: any. */
+  /** CPUs the server may run on (`taskset -c` list), e.g. the bench's server core. Default: all of them. */
   cpus?: string;
 }
 
