@@ -18,7 +18,8 @@ import { StorageHealth, type StorageState } from './storage-health.js';
 import type { BatchMeta, CounterName, DiskUsage, RetentionPolicy, StoredListener, TraceStore, WriteResult } from './trace-store.js';
 import { TraceWriter } from './trace-writer.js';
 import { TransactionalSqliteDialect } from './transactional-dialect.js';
-import { WriteError, WriterThread } from './writer-thread.js';
+import { SqliteThreadError } from './sqlite-thread.js';
+import { WriterThread } from './writer-thread.js';
 
 function fileSize(path: string): number {
   try {
@@ -154,7 +155,7 @@ export class SqliteTraceStore implements TraceStore {
     let result: unknown;
     try {
       result = await this.writer.request({ op: 'write', rows, meta });
-      if (!isWriteResult(result)) throw new WriteError('the writer thread answered an unexpected shape', 'SQLITE_IOERR');
+      if (!isWriteResult(result)) throw new SqliteThreadError('the writer thread answered an unexpected shape', 'SQLITE_IOERR');
     } catch (error) {
       this.#storage.recordWrite(error);
       throw error;
@@ -198,7 +199,7 @@ export class SqliteTraceStore implements TraceStore {
   }
 
   #deleteStep(value: unknown): DeleteStep {
-    if (!isDeleteStep(value)) throw new WriteError('the writer thread answered an unexpected shape', 'SQLITE_IOERR');
+    if (!isDeleteStep(value)) throw new SqliteThreadError('the writer thread answered an unexpected shape', 'SQLITE_IOERR');
     return value;
   }
 

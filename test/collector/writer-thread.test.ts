@@ -24,7 +24,7 @@ describe('the writer thread', () => {
     // Sent, then the thread is stopped as a crash would stop it, before it can answer.
     const writing = store.write(records, { receivedMs: Date.now(), proxyId: undefined, dropped: 0 });
     const stopping = store.writer.terminate();
-    await expect(writing).rejects.toMatchObject({ name: 'WriteError', code: 'SQLITE_IOERR' });
+    await expect(writing).rejects.toMatchObject({ name: 'SqliteThreadError', code: 'SQLITE_IOERR' });
     await stopping;
     expect((await request(`${collector.url}/health`)).json).toMatchObject({ status: 'unavailable', storage: { ok: false, last_write: { ok: false, error: 'SQLITE_IOERR' } } });
 
