@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import { RoutetraceError } from '#shared/errors.js';
-import { TRACE_STATUSES } from '#shared/record.js';
-import { choiceParam, integerParam, readQuery, stringParam } from '../http/query-params.js';
+import { integerParam, readQuery } from '../http/query-params.js';
 import type { StreamFilter } from '../stream/stream-filter.js';
 import type { StreamHub } from '../stream/stream-hub.js';
+import { equalityFilters } from './traces.js';
 
 const STREAM_PARAMS = ['after', 'node_id', 'worker_url', 'status', 'routing_policy', 'request_id', 'decision'] as const;
 
@@ -15,14 +15,7 @@ const STREAM_PARAMS = ['after', 'node_id', 'worker_url', 'status', 'routing_poli
 export function streamRoute(hub: StreamHub): RequestHandler {
   return async (req, res) => {
     const params = readQuery(req.query, STREAM_PARAMS);
-    const filter: StreamFilter = {
-      nodeId: stringParam(params, 'node_id'),
-      workerUrl: stringParam(params, 'worker_url'),
-      status: choiceParam(params, 'status', TRACE_STATUSES),
-      routingPolicy: stringParam(params, 'routing_policy'),
-      requestId: stringParam(params, 'request_id'),
-      decision: stringParam(params, 'decision'),
-    };
+    const filter: StreamFilter = equalityFilters(params);
     let afterSeq = integerParam(params, 'after', 0, Number.MAX_SAFE_INTEGER);
     const lastEventId = req.get('last-event-id');
     if (lastEventId !== undefined && lastEventId !== '') {

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { RoutetraceError } from '#shared/errors.js';
 import { TRACE_STATUSES } from '#shared/record.js';
 import { choiceParam, integerParam, readQuery, stringParam, timeParam } from '../http/query-params.js';
-import type { TraceFilter } from '../reads/list-query.js';
+import type { ReplayFilter, TraceFilter } from '../reads/list-query.js';
 import type { TraceStore } from '../store/trace-store.js';
 
 export const DEFAULT_LIST_LIMIT = 100;
@@ -10,17 +10,24 @@ export const MAX_LIST_LIMIT = 10_000;
 
 const LIST_PARAMS = ['limit', 'before', 'node_id', 'worker_url', 'status', 'routing_policy', 'request_id', 'decision', 'since', 'until'] as const;
 
-export function parseListQuery(query: unknown): TraceFilter {
-  const params = readQuery(query, LIST_PARAMS);
-  const filter: TraceFilter = {
-    limit: integerParam(params, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT,
-    beforeSeq: integerParam(params, 'before', 1, Number.MAX_SAFE_INTEGER),
+/** The equality filters the list API and the live tail share, from a query already read. */
+export function equalityFilters(params: Map<string, string>): ReplayFilter {
+  return {
     nodeId: stringParam(params, 'node_id'),
     workerUrl: stringParam(params, 'worker_url'),
     status: choiceParam(params, 'status', TRACE_STATUSES),
     routingPolicy: stringParam(params, 'routing_policy'),
     requestId: stringParam(params, 'request_id'),
     decision: stringParam(params, 'decision'),
+  };
+}
+
+export function parseListQuery(query: unknown): TraceFilter {
+  const params = readQuery(query, LIST_PARAMS);
+  const filter: TraceFilter = {
+    limit: integerParam(params, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT,
+    beforeSeq: integerParam(params, 'before', 1, Number.MAX_SAFE_INTEGER),
+    ...equalityFilters(params),
     sinceMs: timeParam(params, 'since'),
     untilMs: timeParam(params, 'until'),
   };
