@@ -5,7 +5,7 @@ import { errorStatus, type ErrorCode } from '#shared/errors.js';
 import type { TraceStatus } from '#shared/record.js';
 import { endStreamWithError, sendError } from '../http/send-error.js';
 import { DeadlineList } from './deadlines.js';
-import { CLIENT_BODY, forwardRequestHeaders, REWRITTEN_BODY } from './hop-by-hop.js';
+import { CLIENT_BODY, forwardHeaders, REWRITTEN_BODY } from './hop-by-hop.js';
 import { WorkerChooser } from './choose-worker.js';
 import { takeIntake } from './intake.js';
 import { classifyResponse, describeUpstreamError, errorCodeOf, mayRetry } from './outcome.js';
@@ -53,7 +53,7 @@ export class Forwarder {
     const { requestId, body } = intake;
     const ex = new Exchange(this, req, res, requestId, path, startedAt, body, intake.facts, true);
     if (intake.tooLarge) return ex.fail('payload_too_large', `body exceeds --max-payload-size (${options.maxPayloadBytes} bytes)`);
-    ex.headers = forwardRequestHeaders(req.headers, body === undefined ? CLIENT_BODY : REWRITTEN_BODY);
+    ex.headers = forwardHeaders(req.headers, body === undefined ? CLIENT_BODY : REWRITTEN_BODY);
     ex.headers.push('x-request-id', requestId);
     if (body !== undefined) ex.headers.push('content-length', String(body.length));
     else if (hasBody(req)) ex.streamBody = Readable.from(limitedBody(req, options.maxPayloadBytes));

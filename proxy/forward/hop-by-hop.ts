@@ -29,39 +29,25 @@ function connectionNamed(headers: IncomingHttpHeaders): string[] | undefined {
   return extra.length > 0 ? extra : undefined;
 }
 
-/** Request headers the proxy sets itself: for a body it read (and may have rewritten), or a streamed one. */
-export const REWRITTEN_BODY: Readonly<Record<string, true>> = { 'x-request-id': true, 'content-length': true, 'accept-encoding': true };
-export const CLIENT_BODY: Readonly<Record<string, true>> = { 'x-request-id': true };
-
 /**
- * Request headers for the worker, as a flat `[name, value, …]` list (undici's cheapest input):
- * without hop-by-hop headers, the client's Host (the worker's own is sent), Expect (Node has
- * answered it already) and the names in `skip`.
+ * Request headers never copied from the client: its Host (the worker's own is sent) and Expect
+ * (Node has answered it already). Every request skip set starts from these.
  */
-export function forwardRequestHeaders(headers: IncomingHttpHeaders, skip: Readonly<Record<string, true>>): string[] {
-  const named = connectionNamed(headers);
-  const out: string[] = [];
-  for (const name in headers) {
-    if (HOP_BY_HOP[name] === true || skip[name] === true || name === 'host' || name === 'expect') continue;
-    if (named?.includes(name) === true) continue;
-    const value = headers[name];
-    if (value === undefined) continue;
-    if (typeof value === 'string') out.push(name, value);
-    else for (const item of value) out.push(name, item);
-  }
-  return out;
-}
+export const CLIENT_ONLY: Readonly<Record<string, true>> = { host: true, expect: true };
+/** Request headers the proxy sets itself: for a body it read (and may have rewritten), or a streamed one. */
+export const REWRITTEN_BODY: Readonly<Record<string, true>> = { ...CLIENT_ONLY, 'x-request-id': true, 'content-length': true, 'accept-encoding': true };
+export const CLIENT_BODY: Readonly<Record<string, true>> = { ...CLIENT_ONLY, 'x-request-id': true };
 
 /** Response headers the proxy sets itself (the request id and the serving worker). */
 export const PROXY_SET: Readonly<Record<string, true>> = { 'x-request-id': true, 'x-sglang-worker': true, 'x-sglang-worker-id': true };
 
 /**
- * A worker's response headers for the client, as a flat `[name, value, …]` list for
- * `writeHead`: without hop-by-hop headers (and those Connection names) and the names in `skip`.
- * A new list instead of `delete` on undici's object: a deleted key turns the object into a
- * dictionary, slower for Node to walk when it writes the head.
+ * Headers for the next hop, either way, as a flat `[name, value, …]` list (undici's cheapest
+ * input, and what `writeHead` takes): without hop-by-hop headers (and those Connection names)
+ * and the names in `skip`. A new list instead of `delete` on undici's response object: a
+ * deleted key turns the object into a dictionary, slower for Node to walk when it writes the head.
  */
-export function forwardResponseHeaders(headers: IncomingHttpHeaders, skip: Readonly<Record<string, true>>): string[] {
+export function forwardHeaders(headers: IncomingHttpHeaders, skip: Readonly<Record<string, true>>): string[] {
   const named = connectionNamed(headers);
   const out: string[] = [];
   for (const name in headers) {

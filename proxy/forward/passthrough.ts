@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { Exchange, type Forwarder } from './forwarder.js';
-import { forwardRequestHeaders } from './hop-by-hop.js';
+import { CLIENT_ONLY, forwardHeaders } from './hop-by-hop.js';
 import { hasBody, limitedBody } from './read-body.js';
 
-const NOTHING: Readonly<Record<string, true>> = {};
 const ignore = (): void => undefined;
 
 /**
@@ -15,7 +14,7 @@ const ignore = (): void => undefined;
 export function passthrough(forwarder: Forwarder, req: IncomingMessage, res: ServerResponse, target: string, onError: (error: Error) => void): void {
   const ex = new Exchange(forwarder, req, res, '', req.url ?? '/', performance.now(), undefined, undefined, false);
   ex.onPassthroughError = onError;
-  ex.headers = forwardRequestHeaders(req.headers, NOTHING);
+  ex.headers = forwardHeaders(req.headers, CLIENT_ONLY);
   if (hasBody(req)) ex.streamBody = Readable.from(limitedBody(req, forwarder.options.maxPayloadBytes));
   res.on('close', () => ex.onClientClose()).on('error', ignore);
   forwarder.pools.get(target).dispatch({ path: req.url ?? '/', method: req.method ?? 'GET', headers: ex.headers, body: ex.streamBody }, ex);

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { attributeFromHeaders } from '../attribution/worker-header.js';
-import { forwardResponseHeaders, PROXY_SET } from './hop-by-hop.js';
+import { forwardHeaders, PROXY_SET } from './hop-by-hop.js';
 import type { RequestContext } from './request-context.js';
 import type { Upstream } from './upstream.js';
 
@@ -13,9 +13,9 @@ const NOTHING: Readonly<Record<string, true>> = {};
  * names in its headers becomes the context's attribution first.
  */
 export function clientResponseHeaders(headers: IncomingHttpHeaders, ctx: RequestContext, upstream: Upstream): string[] {
-  if (!ctx.traced) return forwardResponseHeaders(headers, NOTHING);
+  if (!ctx.traced) return forwardHeaders(headers, NOTHING);
   if (upstream.mode === 'router') ctx.attributed = attributeFromHeaders(headers, upstream.workerHeaders, upstream.knownWorkers, upstream.router.url) ?? ctx.attributed;
-  const out = forwardResponseHeaders(headers, PROXY_SET);
+  const out = forwardHeaders(headers, PROXY_SET);
   out.push('x-request-id', ctx.requestId);
   const shown = ctx.attributed ?? ctx.worker;
   if (shown !== undefined) out.push('x-sglang-worker', shown.url, 'x-sglang-worker-id', shown.nodeId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_BODY, forwardRequestHeaders, forwardResponseHeaders, PROXY_SET } from '../../../proxy/forward/hop-by-hop.js';
+import { CLIENT_BODY, forwardHeaders, PROXY_SET } from '../../../proxy/forward/hop-by-hop.js';
 
 describe('hop-by-hop headers (RFC 9110 §7.6.1)', () => {
   it('drops them from a request, with the headers Connection names, Host and Expect', () => {
@@ -19,16 +19,16 @@ describe('hop-by-hop headers (RFC 9110 §7.6.1)', () => {
       'content-type': 'application/json',
       'set-cookie': ['a=1', 'b=2'],
     };
-    expect(forwardRequestHeaders(headers, CLIENT_BODY)).toEqual(['content-type', 'application/json', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
+    expect(forwardHeaders(headers, CLIENT_BODY)).toEqual(['content-type', 'application/json', 'set-cookie', 'a=1', 'set-cookie', 'b=2']);
   });
 
   it('drops them from a response, with the headers Connection names', () => {
     const headers: Record<string, string> = { connection: 'close, x-hop', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-hop': '1', 'content-type': 'text/event-stream', 'proxy-authenticate': 'Basic' };
-    expect(forwardResponseHeaders(headers, {})).toEqual(['content-type', 'text/event-stream']);
+    expect(forwardHeaders(headers, {})).toEqual(['content-type', 'text/event-stream']);
   });
 
   it('drops a worker\'s own x-request-id and x-sglang-worker headers (the proxy sets them) and keeps repeated headers', () => {
     const headers = { 'x-request-id': 'from-worker', 'x-sglang-worker': 'w', 'x-sglang-worker-id': 'id', 'set-cookie': ['a=1', 'b=2'], 'content-length': '2' };
-    expect(forwardResponseHeaders(headers, PROXY_SET)).toEqual(['set-cookie', 'a=1', 'set-cookie', 'b=2', 'content-length', '2']);
+    expect(forwardHeaders(headers, PROXY_SET)).toEqual(['set-cookie', 'a=1', 'set-cookie', 'b=2', 'content-length', '2']);
   });
 });
