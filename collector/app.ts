@@ -2,7 +2,8 @@ import express, { type Express } from 'express';
 import type { Logger } from '#shared/log.js';
 import { requireIngestToken } from './http/auth.js';
 import { errorHandler, methodNotAllowed, routeNotFound } from './http/error-handler.js';
-import { jsonBody } from './http/json-body.js';
+import { jsonBytesBody } from './http/json-body.js';
+import type { IngestThread } from './ingest/ingest-thread.js';
 import type { CollectorMetrics } from './metrics.js';
 import { healthRoute } from './routes/health.js';
 import { ingestRoute } from './routes/ingest.js';
@@ -17,13 +18,14 @@ import type { TraceStore } from './store/trace-store.js';
 
 export interface CollectorAppDeps {
   store: TraceStore;
+  /** The ingest thread: bodies are parsed and validated there. */
+  checker: IngestThread;
   metrics: CollectorMetrics;
   logger: Logger;
   ingestToken: string | undefined;
   maxBodyBytes: number;
   onCapExceeded: () => void;
   startedMs: number;
-  maxClockSkewSeconds: number;
   streams: StreamHub;
 }
 
@@ -39,13 +41,13 @@ export function createCollectorApp(deps: CollectorAppDeps): Express {
 
   const ingest = [
     requireIngestToken(deps.ingestToken),
-    ...jsonBody(deps.maxBodyBytes),
+    ...jsonBytesBody(deps.maxBodyBytes),
     ingestRoute({
       store: deps.store,
       metrics: deps.metrics,
+      checker: deps.checker,
       maxTraceEntries: deps.store.retention.policy.maxTraceEntries,
       onCapExceeded: deps.onCapExceeded,
-      maxClockSkewSeconds: deps.maxClockSkewSeconds,
     }),
   ];
   for (const prefix of TRACE_PREFIXES) {

@@ -5,6 +5,7 @@ import { listen, localUrl } from '#shared/listen.js';
 import { silentLogger, type Logger } from '#shared/log.js';
 import { createCollectorApp } from './app.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/json-body.js';
+import { IngestThread } from './ingest/ingest-thread.js';
 import { CollectorMetrics } from './metrics.js';
 import { RetentionJob } from './retention-job.js';
 import { STREAM_DEFAULTS, StreamHub } from './stream/stream-hub.js';
@@ -68,6 +69,8 @@ export interface RunningCollector {
   port: number;
   /** The store; `store.onStored(listener)` is the live-tail hook. */
   store: TraceStore;
+  /** The ingest thread (tests stop it as a crash would). */
+  checker: IngestThread;
   retention: RetentionJob;
   metrics: CollectorMetrics;
   /** Stops accepting, lets in-flight requests finish (up to 5 s), closes the database. */
@@ -100,15 +103,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
     { ...STREAM_DEFAULTS, maxStreams: config.maxStreams, heartbeatMs: config.streamHeartbeatSeconds * 1000, maxBufferedBytes: config.streamBufferBytes },
     metrics.registry,
   );
+  const checker = new IngestThread(config.maxClockSkewSeconds);
+  checker.start();
   const app = createCollectorApp({
     store,
+    checker,
     metrics,
     logger,
     ingestToken: config.ingestToken,
     maxBodyBytes: config.maxBodyBytes,
     onCapExceeded: () => retention.requestSweep(),
     startedMs,
-    maxClockSkewSeconds: config.maxClockSkewSeconds,
     streams,
   });
   const server = createServer(app);
@@ -116,6 +121,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
   try {
     address = await listen(server, config.port, config.host);
   } catch (error) {
+    await checker.close();
     await store.close();
     throw error;
   }
@@ -133,11 +139,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Ru
       const grace = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;
       clearTimeout(grace);
+      await checker.close();
       await store.close();
       logger.info('collector stopped');
     })();
     return closing;
   };
 
-  return { url, port: address.port, store, retention, metrics, close };
+  return { url, port: address.port, store, checker, retention, metrics, close };
 }

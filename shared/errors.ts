@@ -17,6 +17,7 @@ export const ERROR_TABLE = {
   unsupported_media_type: { status: 415, title: 'The body must be application/json' },
   internal_error: { status: 500, title: 'Internal error' },
   storage_unavailable: { status: 503, title: 'The trace store is busy or unavailable' },
+  ingest_unavailable: { status: 503, title: 'The collector could not check the batch now' },
   too_many_streams: { status: 503, title: 'Too many live-tail streams are open' },
   // Forwarding (proxy)
   worker_unreachable: { status: 502, title: 'The worker could not be reached' },

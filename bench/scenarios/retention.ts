@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { SqliteTraceStore } from '../../collector/store/sqlite-store.js';
+import { mapBatch } from '../../collector/store/row-mapping.js';
 import { validateRecord, type RoutingRecord } from '#shared/record.js';
 import type { BenchContext, Figure } from '../figure.js';
 import { benchRecord } from '../records.js';
@@ -36,7 +37,7 @@ export async function retention(ctx: BenchContext): Promise<Figure[]> {
     const ingest = async (): Promise<void> => {
       while (ingesting) {
         // Through the writer thread, as the collector ingests: the sweep's deletes run there too.
-        await store.write(validated(`live${batch++}`, 200, Date.now()), meta);
+        await store.write(mapBatch(validated(`live${batch++}`, 200, Date.now()), meta));
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     };

@@ -1,5 +1,5 @@
 import type { StoredTrace, Timeseries, TraceStats } from '#shared/api-types.js';
-import { SqliteThread } from '../store/sqlite-thread.js';
+import { CollectorThread } from '../threads/collector-thread.js';
 import type { ReplayFilter, TraceFilter } from './list-query.js';
 import type { StatsOptions } from './stats-query.js';
 import type { TimeseriesOptions } from './timeseries-query.js';
@@ -11,10 +11,10 @@ import type { ReadMethod, TraceReads } from './trace-reader.js';
  * fails what it held and is started again on the next read.
  */
 export class ReadPool implements TraceReads {
-  readonly #thread: SqliteThread;
+  readonly #thread: CollectorThread;
 
   constructor(path: string) {
-    this.#thread = new SqliteThread({ script: 'reads/read-worker.js', name: 'routetrace-reader', label: 'reader thread', workerData: () => ({ path }), closeTimeoutMs: 2000 });
+    this.#thread = new CollectorThread({ script: 'reads/read-worker.js', name: 'routetrace-reader', label: 'reader thread', workerData: () => ({ path }), closeTimeoutMs: 2000 });
   }
 
   list(filter: TraceFilter): Promise<StoredTrace[]> {

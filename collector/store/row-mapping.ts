@@ -2,6 +2,7 @@ import type { StoredTrace } from '#shared/api-types.js';
 import type { Attribution, RoutingRecord, TraceStatus } from '#shared/record.js';
 import { toIso } from '#shared/time.js';
 import type { TraceRow } from './schema.js';
+import type { BatchMeta, MappedBatch } from './trace-store.js';
 
 /** The columns a record fills, in insert order. `seq` is assigned by SQLite. */
 export const INSERT_COLUMNS = [
@@ -31,6 +32,27 @@ export function recordToRow(record: RoutingRecord, receivedMs: number, fallbackP
     record.candidate_loads === undefined || record.candidate_loads === null ? null : JSON.stringify(record.candidate_loads),
   ];
 }
+
+/** Validated records as a store takes them (tools, tests; ingest maps on its own thread). */
+export function mapBatch(records: readonly RoutingRecord[], meta: BatchMeta): MappedBatch {
+  return { rowsJson: encodeRows(records.map((record) => recordToRow(record, meta.receivedMs, meta.proxyId))), count: records.length, meta };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Rows as a MappedBatch carries them (UTF-8 JSON). */
+export function encodeRows(rows: readonly InsertRow[]): Uint8Array {
+  return encoder.encode(JSON.stringify(rows));
+}
+
+/** A MappedBatch's rows, as they were encoded (both ends are this code). */
+export function decodeRows(rowsJson: Uint8Array): InsertRow[] {
+  return JSON.parse(decoder.decode(rowsJson)) as InsertRow[];
+}
+
+/** Where a column sits in an InsertRow. */
+export const columnAt = (column: (typeof INSERT_COLUMNS)[number]): number => INSERT_COLUMNS.indexOf(column);
 
 function bool(value: number | null): boolean | null {
   return value === null ? null : value !== 0;

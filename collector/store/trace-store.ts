@@ -1,5 +1,4 @@
 import type { StoredTrace } from '#shared/api-types.js';
-import type { RoutingRecord } from '#shared/record.js';
 import type { TraceReads } from '../reads/trace-reader.js';
 import type { StorageState } from './storage-health.js';
 
@@ -53,6 +52,19 @@ export interface DiskUsage {
 }
 
 /**
+ * A checked batch as every store takes it: `count` rows in INSERT_COLUMNS order (row-mapping.ts)
+ * as UTF-8 JSON. Made on the ingest thread, it is handed to the writer thread through the event
+ * loop without a copy (a transferred buffer): JSON crosses threads cheaper than a structured
+ * clone of the rows (measured 1.0 + 1.0 ms vs 1.2 + 1.5 ms per 1,000), and bytes outside the
+ * event loop's heap leave it no 0.5 MB string per batch to collect.
+ */
+export interface MappedBatch {
+  rowsJson: Uint8Array;
+  count: number;
+  meta: BatchMeta;
+}
+
+/**
  * What the collector needs of a store, whatever the engine (SQLite embedded, PostgreSQL for
  * fleets). Routes, metrics, retention and the live tail see only this; every engine keeps the
  * same contract: a batch is stored atomically with its rollups and counters, `record_id` makes
@@ -67,7 +79,8 @@ export interface TraceStore {
   readonly retention: RetentionSweep;
   /** The last write's outcome and anything else that says storage cannot be trusted. */
   storageState(): StorageState;
-  write(records: readonly RoutingRecord[], meta: BatchMeta): Promise<WriteResult>;
+  /** Stores a checked batch (collector/ingest/batch-check.ts, or mapBatch in row-mapping.ts). */
+  write(batch: MappedBatch): Promise<WriteResult>;
   /** Records retained now (kept in counters by every insert and delete, never a count(*)). */
   countRows(): Promise<number>;
   counter(name: CounterName): Promise<number>;

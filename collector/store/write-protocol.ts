@@ -3,7 +3,7 @@ import type { BatchMeta } from './trace-store.js';
 
 /** Messages from the event loop to the writer thread (write-worker.ts), each answered by a WriteReply with its id. */
 export type WriteRequest =
-  | { id: number; op: 'write'; rows: string; meta: BatchMeta }
+  | { id: number; op: 'write'; rows: Uint8Array; meta: BatchMeta }
   | { id: number; op: 'deleteExpired'; cutoffMs: number; limit: number }
   | { id: number; op: 'deleteOldest'; limit: number }
   /** Turns sending stored rows back on or off; its reply means every earlier write has committed. */
@@ -29,7 +29,7 @@ export function parseWriteRequest(message: unknown): WriteRequest | undefined {
   const { id } = message;
   switch (message.op) {
     case 'write':
-      return typeof message.rows === 'string' && isMeta(message.meta) ? { id, op: 'write', rows: message.rows, meta: message.meta } : undefined;
+      return message.rows instanceof Uint8Array && isMeta(message.meta) ? { id, op: 'write', rows: message.rows, meta: message.meta } : undefined;
     case 'deleteExpired':
       return num(message.cutoffMs) && num(message.limit) ? { id, op: 'deleteExpired', cutoffMs: message.cutoffMs, limit: message.limit } : undefined;
     case 'deleteOldest':

@@ -4,7 +4,7 @@ import { errorCodeOf, isRecord } from '#shared/guards.js';
 import { RollupWriter } from '../rollups/rollup-writer.js';
 import { openDatabase, WRITER_CHECKPOINT_PAGES } from './database.js';
 import { RetentionDeletes } from './retention-deletes.js';
-import type { InsertRow } from './row-mapping.js';
+import { decodeRows } from './row-mapping.js';
 import { TraceWriter } from './trace-writer.js';
 import { parseWriteRequest, type WriteReply, type WriteRequest } from './write-protocol.js';
 
@@ -12,8 +12,9 @@ import { parseWriteRequest, type WriteReply, type WriteRequest } from './write-p
  * The writer thread: it owns the one write connection and checkpoints the WAL. Ingest batches
  * (inserts, rollup upserts, counters: one transaction each) and retention's delete steps run
  * here, one at a time in arrival order, so neither ever stalls the event loop (a 1,000-record
- * batch is a 10–30 ms synchronous transaction). The event loop maps and serialises rows, sends
- * them, and answers the HTTP request when the commit's reply comes back (writer-thread.ts).
+ * batch is a 10–30 ms synchronous transaction). The ingest thread checks and encodes rows, the
+ * event loop hands them over here and answers the HTTP request when the commit's reply comes
+ * back (writer-thread.ts).
  */
 const path = isRecord(workerData) && typeof workerData.path === 'string' ? workerData.path : '';
 // A thread restarted after a crash must not create an empty file where the database was
@@ -37,8 +38,8 @@ function counterValues(): Record<string, number> {
 function run(message: WriteRequest): unknown {
   switch (message.op) {
     case 'write':
-      // The rows are the event loop's own JSON.stringify of InsertRow[] (sqlite-store.ts write()).
-      return writer.write(JSON.parse(message.rows) as InsertRow[], message.meta, listening);
+      // The rows are the ingest thread's encoding of InsertRow[] (MappedBatch in trace-store.ts).
+      return writer.write(decodeRows(message.rows), message.meta, listening);
     case 'deleteExpired':
       return deletes.expired(message.cutoffMs, message.limit);
     case 'deleteOldest':

@@ -1,5 +1,5 @@
 import { isRecord } from '#shared/guards.js';
-import { SqliteThread } from './sqlite-thread.js';
+import { CollectorThread } from '../threads/collector-thread.js';
 import type { WriteRequest } from './write-protocol.js';
 
 type Request = WriteRequest extends infer R ? (R extends WriteRequest ? Omit<R, 'id'> : never) : never;
@@ -12,11 +12,11 @@ type Request = WriteRequest extends infer R ? (R extends WriteRequest ? Omit<R, 
  * starts a new thread.
  */
 export class WriterThread {
-  readonly #thread: SqliteThread;
+  readonly #thread: CollectorThread;
   #listening = false;
 
   constructor(path: string, onCounters: (counters: Record<string, number>) => void) {
-    this.#thread = new SqliteThread({
+    this.#thread = new CollectorThread({
       script: 'store/write-worker.js',
       name: 'routetrace-writer',
       label: 'writer thread',
@@ -33,8 +33,9 @@ export class WriterThread {
     this.#thread.start();
   }
 
-  request(request: Request): Promise<unknown> {
-    return this.#thread.request(request);
+  /** `transfer`: buffers handed to the thread (the rows of a write). */
+  request(request: Request, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    return this.#thread.request(request, transfer);
   }
 
   /**

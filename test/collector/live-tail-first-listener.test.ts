@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredTrace } from '#shared/api-types.js';
 import { validateRecord, type RoutingRecord } from '#shared/record.js';
+import { mapBatch } from '../../collector/store/row-mapping.js';
 import { startTestCollector } from '../helpers/collector.js';
 import { makeRecord } from '../helpers/records.js';
 
@@ -18,7 +19,7 @@ describe('the first live-tail listener and a batch already on its way to the wri
     const { store } = collector;
     for (let round = 0; round < 5; round++) {
       // Sent before anyone listens: the writer thread does not send its rows back...
-      const writing = store.write(validated(300, `round${round}`), { receivedMs: Date.now(), proxyId: undefined, dropped: 0 });
+      const writing = store.write(mapBatch(validated(300, `round${round}`), { receivedMs: Date.now(), proxyId: undefined, dropped: 0 }));
       const heard: StoredTrace[] = [];
       const unsubscribe = store.onStored((traces) => heard.push(...traces));
       // ...so the replay (what a resuming stream reads right after subscribing) must see it.

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { StoredTrace } from '#shared/api-types.js';
 import { validateRecord } from '#shared/record.js';
 import { WRITER_CHECKPOINT_PAGES } from '../../collector/store/database.js';
+import { mapBatch } from '../../collector/store/row-mapping.js';
 import { sqliteStoreOf, startTestCollector } from '../helpers/collector.js';
 import { postJson, request } from '../helpers/http.js';
 import { makeRecord } from '../helpers/records.js';
@@ -22,9 +23,9 @@ describe('the writer thread', () => {
       return result.record;
     });
     // Sent, then the thread is stopped as a crash would stop it, before it can answer.
-    const writing = store.write(records, { receivedMs: Date.now(), proxyId: undefined, dropped: 0 });
+    const writing = store.write(mapBatch(records, { receivedMs: Date.now(), proxyId: undefined, dropped: 0 }));
     const stopping = store.writer.terminate();
-    await expect(writing).rejects.toMatchObject({ name: 'SqliteThreadError', code: 'SQLITE_IOERR' });
+    await expect(writing).rejects.toMatchObject({ name: 'CollectorThreadError', code: 'SQLITE_IOERR' });
     await stopping;
     expect((await request(`${collector.url}/health`)).json).toMatchObject({ status: 'unavailable', storage: { ok: false, last_write: { ok: false, error: 'SQLITE_IOERR' } } });
 

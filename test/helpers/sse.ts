@@ -11,8 +11,8 @@ export interface SseResult {
   truncated: boolean;
 }
 
-/** POSTs JSON and collects an event stream as it arrives. */
-export function postSse(url: string, body: unknown, headers: Record<string, string> = {}): Promise<SseResult> {
+/** POSTs JSON and collects an event stream as it arrives; `onEvent` sees each `data:` payload as it arrives. */
+export function postSse(url: string, body: unknown, headers: Record<string, string> = {}, onEvent?: (data: string) => void): Promise<SseResult> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, agent: false }, (res) => {
       const events: string[] = [];
@@ -30,6 +30,7 @@ export function postSse(url: string, body: unknown, headers: Record<string, stri
             if (line.startsWith('data: ')) {
               events.push(line.slice(6));
               eventTimes.push(performance.timeOrigin + performance.now());
+              onEvent?.(line.slice(6));
             }
           }
         }

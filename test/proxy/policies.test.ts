@@ -36,7 +36,7 @@ describe('power_of_two', async () => {
     // Park one request on whichever worker gets it: both hang until it is in flight.
     for (const worker of stack.workers) worker.setFaults({ hang: true });
     void postJson(`${stack.proxy.url}/generate`, generate('occupy'), { 'x-request-id': 'p2c-busy' }).catch(() => undefined);
-    await waitFor(() => stack.proxy.workers.some((worker) => worker.inFlight === 1), 2000, 'a request in flight');
+    await waitFor(() => stack.proxy.workers.some((worker) => worker.inFlight === 1), 10_000, 'a request in flight');
     for (const worker of stack.workers) worker.setFaults({ hang: false });
     const idle = stack.proxy.workers.find((worker) => worker.inFlight === 0);
 

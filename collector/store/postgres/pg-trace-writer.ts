@@ -1,10 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
 import type { StoredTrace } from '#shared/api-types.js';
-import type { RoutingRecord } from '#shared/record.js';
 import { RollupDeltas, type RollupFact } from '../../rollups/rollup-delta.js';
-import { INSERT_COLUMNS, insertRowToTrace, recordToRow, type InsertRow } from '../row-mapping.js';
+import { columnAt, INSERT_COLUMNS, insertRowToTrace, type InsertRow } from '../row-mapping.js';
 import type { BatchMeta, WriteResult } from '../trace-store.js';
 import type { PgRollupWriter } from './pg-rollup-writer.js';
+
+const RECORD_ID_AT = columnAt('record_id');
 
 /** PostgreSQL array type of each insert column (the migration's column types). */
 const COLUMN_TYPES: Record<(typeof INSERT_COLUMNS)[number], string> = {
@@ -48,21 +49,21 @@ export class PgTraceWriter {
     this.#rollups = rollups;
   }
 
-  async write(records: readonly RoutingRecord[], meta: BatchMeta, withStored: boolean): Promise<WriteResult> {
+  async write(batchRows: readonly InsertRow[], meta: BatchMeta, withStored: boolean): Promise<WriteResult> {
     // A record_id twice in one batch is stored once (SQLite's unique record_id does the same).
-    const seen = new Set<string>();
+    const seen = new Set<unknown>();
     const rows: InsertRow[] = [];
-    for (const record of records) {
-      if (seen.has(record.record_id)) continue;
-      seen.add(record.record_id);
-      rows.push(recordToRow(record, meta.receivedMs, meta.proxyId));
+    for (const row of batchRows) {
+      if (seen.has(row[RECORD_ID_AT])) continue;
+      seen.add(row[RECORD_ID_AT]);
+      rows.push(row);
     }
     const client = await this.#pool.connect();
     let failed = false;
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.#transaction(client, rows, records.length, meta, withStored);
+          return await this.#transaction(client, rows, batchRows.length, meta, withStored);
         } catch (error) {
           const code = (error as { code?: unknown }).code;
           if (attempt >= MAX_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import type { RoutingRecord } from '#shared/record.js';
 import type { StorageState } from '../storage-health.js';
-import type { BatchMeta, CounterName, DiskUsage, RetentionPolicy, StoredListener, TraceStore, WriteResult } from '../trace-store.js';
+import { columnAt, decodeRows } from '../row-mapping.js';
+import type { CounterName, DiskUsage, MappedBatch, RetentionPolicy, StoredListener, TraceStore, WriteResult } from '../trace-store.js';
 import { asStoreError, checkPostgresUrl, createPool, redactUrl } from './pg-connection.js';
 import { migratePostgres } from './pg-migrations.js';
 import { PartitionMaker } from './pg-partitions.js';
@@ -10,6 +10,8 @@ import { PgRetentionSweeper } from './pg-retention.js';
 import { PgRollupWriter } from './pg-rollup-writer.js';
 import { PgStorageHealth } from './pg-storage-health.js';
 import { PgTraceWriter } from './pg-trace-writer.js';
+
+const TIMESTAMP_AT = columnAt('timestamp_ms');
 
 /**
  * The fleet store: one PostgreSQL database shared by any number of collectors. Same contract as
@@ -85,11 +87,14 @@ export class PostgresTraceStore implements TraceStore {
     };
   }
 
-  async write(records: readonly RoutingRecord[], meta: BatchMeta): Promise<WriteResult> {
+  async write(batch: MappedBatch): Promise<WriteResult> {
+    // The rows are the ingest thread's JSON text of InsertRow[] (collector/ingest/batch-check.ts).
+    const rows = decodeRows(batch.rowsJson);
+    const { meta } = batch;
     let result: WriteResult;
     try {
-      await this.#partitions.ensure(records.map((record) => record.timestamp), meta.receivedMs - this.retention.policy.traceTtlSeconds * 1000);
-      result = await this.#writer.write(records, meta, this.#listeners.size > 0);
+      await this.#partitions.ensure(rows.map((row) => Number(row[TIMESTAMP_AT])), meta.receivedMs - this.retention.policy.traceTtlSeconds * 1000);
+      result = await this.#writer.write(rows, meta, this.#listeners.size > 0);
     } catch (error) {
       const storeError = asStoreError(error);
       this.#storage.recordWrite(storeError);

@@ -4,24 +4,32 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { isRecord } from '#shared/guards.js';
 
-/** A failure on a SQLite thread, with SQLite's code kept so the HTTP layer maps it (503 storage_unavailable). */
-export class SqliteThreadError extends Error {
+/**
+ * A failure on one of the collector's threads, with its code kept so the HTTP layer maps it
+ * (a SQLite thread's SQLITE_* codes answer 503 storage_unavailable).
+ */
+export class CollectorThreadError extends Error {
   readonly code: string | undefined;
 
   constructor(message: string, code: string | undefined) {
     super(message);
-    this.name = 'SqliteThreadError';
+    this.name = 'CollectorThreadError';
     this.code = code;
   }
 }
 
-export interface SqliteThreadOptions {
+export interface CollectorThreadOptions {
   /** The worker script, relative to the collector's build folder (`dist/collector`), e.g. `reads/read-worker.js`. */
   script: string;
   /** Thread name, as /proc and profilers show it. */
   name: string;
-  /** What errors call it: `writer thread`, `reader thread`. */
+  /** What errors call it: `writer thread`, `reader thread`, `ingest thread`. */
   label: string;
+  /**
+   * The code its requests fail with when the thread dies. Default SQLITE_IOERR: ingest answers
+   * it 503 storage_unavailable and the proxy retries.
+   */
+  crashCode?: string;
   /** Called at each (re)start: what the new thread is told. */
   workerData: () => unknown;
   /** How long close() waits for the thread to close its connection before terminating it. */
@@ -30,7 +38,7 @@ export interface SqliteThreadOptions {
   onReply?: (message: Record<string, unknown>) => void;
 }
 
-/** This module's folder in dist/; from TypeScript sources (vitest), the build (`npm test` builds first). */
+/** The collector's build folder in dist/; from TypeScript sources (vitest), the build (`npm test` builds first). */
 function collectorBuildDir(): string {
   const here = fileURLToPath(import.meta.url);
   return here.endsWith('.ts') ? resolve(dirname(here), '../../dist/collector') : resolve(dirname(here), '..');
@@ -42,22 +50,23 @@ interface Pending {
 }
 
 /**
- * The event loop's side of one SQLite thread (the reader and the writer): requests carry an id,
+ * The event loop's side of one of the collector's threads (the reader, the writer, the ingest
+ * checker): requests carry an id,
  * run there in the order sent, and resolve with the thread's `{id, ok, value}` reply. The thread
  * is referenced only while a request is in flight, so an idle thread never keeps the process
  * alive. A thread that dies (a native fault, an out-of-memory) fails every request it held with
- * SQLITE_IOERR, and the next request starts a new one: a thread that cannot open the file fails
+ * `crashCode`, and the next request starts a new one: a thread that cannot open the file fails
  * each request with its error instead of restarting in a loop.
  */
-export class SqliteThread {
-  readonly #options: SqliteThreadOptions;
+export class CollectorThread {
+  readonly #options: CollectorThreadOptions;
   readonly #script: string;
   readonly #pending = new Map<number, Pending>();
   #worker: Worker | undefined;
   #nextId = 1;
   #closed = false;
 
-  constructor(options: SqliteThreadOptions) {
+  constructor(options: CollectorThreadOptions) {
     this.#options = options;
     const script = resolve(collectorBuildDir(), options.script);
     if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build`);
@@ -69,14 +78,15 @@ export class SqliteThread {
     this.#ensureWorker();
   }
 
-  request(message: Record<string, unknown>): Promise<unknown> {
-    if (this.#closed) return Promise.reject(new SqliteThreadError('the collector is closing', 'SQLITE_MISUSE'));
+  /** `transfer`: buffers handed over to the thread instead of copied (they are unusable here afterwards). */
+  request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new CollectorThreadError('the collector is closing', 'SQLITE_MISUSE'));
     const worker = this.#ensureWorker();
     const id = this.#nextId++;
     if (this.#pending.size === 0) worker.ref();
     return new Promise<unknown>((resolvePromise, reject) => {
       this.#pending.set(id, { resolve: resolvePromise, reject });
-      worker.postMessage({ ...message, id });
+      worker.postMessage({ ...message, id }, transfer);
     }).finally(() => {
       if (this.#pending.size === 0) this.#worker?.unref();
     });
@@ -117,7 +127,7 @@ export class SqliteThread {
       const code: unknown = Reflect.get(error, 'code');
       for (const [id, pending] of this.#pending) {
         this.#pending.delete(id);
-        pending.reject(new SqliteThreadError(`${this.#options.label} failed: ${error.message}`, typeof code === 'string' && code.startsWith('SQLITE_') ? code : 'SQLITE_IOERR'));
+        pending.reject(new CollectorThreadError(`${this.#options.label} failed: ${error.message}`, typeof code === 'string' && code.startsWith('SQLITE_') ? code : (this.#options.crashCode ?? 'SQLITE_IOERR')));
       }
     };
     worker.on('error', fail);
@@ -135,7 +145,16 @@ export class SqliteThread {
       this.#options.onReply?.(message);
       pending.resolve(message.value);
     } else {
-      pending.reject(new SqliteThreadError(String(message.message), typeof message.code === 'string' ? message.code : undefined));
+      pending.reject(new CollectorThreadError(String(message.message), typeof message.code === 'string' ? message.code : undefined));
     }
   }
+}
+
+/**
+ * The buffer to hand over with a message: only one that holds exactly these bytes (a small
+ * Buffer may share Node's pool with others, and transferring it would empty theirs).
+ */
+export function transferable(bytes: Uint8Array): ArrayBuffer[] {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : [];
 }
