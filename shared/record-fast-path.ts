@@ -66,10 +66,14 @@ function candidateLoads(value: unknown): boolean {
   return true;
 }
 
-export function fastValidateRecord(value: unknown): RecordValidation | undefined {
-  if (!isRecord(value)) return undefined;
+/**
+ * Whether every field but `timestamp` passes the checks the schema makes (the timestamp is
+ * parsed by the caller: parseTimeValue). True only when the schema would accept those fields.
+ */
+export function passesFastCheck(value: unknown): value is Record<string, unknown> {
+  if (!isRecord(value)) return false;
   const v = value;
-  if (
+  return !(
     !text(v.record_id, 1, 64) ||
     !text(v.request_id, 1, MAX_REQUEST_ID_LENGTH) || !PRINTABLE_ASCII.test(v.request_id) ||
     !text(v.node_id, 1, 128) || !cleanTexts.test(v.node_id) ||
@@ -86,9 +90,12 @@ export function fastValidateRecord(value: unknown): RecordValidation | undefined
     !intIn(v.dp_rank, 0, 65535) ||
     !(absent(v.decision) || (text(v.decision, 0, 32) && DECISION_NAME.test(v.decision))) ||
     !candidateLoads(v.candidate_loads)
-  ) {
-    return undefined;
-  }
+  );
+}
+
+export function fastValidateRecord(value: unknown): RecordValidation | undefined {
+  if (!passesFastCheck(value)) return undefined;
+  const v = value;
   const timestamp = typeof v.timestamp === 'string' || typeof v.timestamp === 'number' ? parseTimeValue(v.timestamp) : undefined;
   if (timestamp === undefined) return undefined;
   // Same shape as zod's output: known keys only, optional ones only when present.

@@ -1,10 +1,12 @@
 import { unpackBatch, type IngestResult } from '#shared/batch.js';
 import { RoutetraceError } from '#shared/errors.js';
 import { validateRecord } from '#shared/record.js';
-import { fastValidateRecord } from '#shared/record-fast-path.js';
 import { toIso } from '#shared/time.js';
-import { encodeRows, recordToRow, type InsertRow } from '../store/row-mapping.js';
+import { columnAt, encodeRows, recordToRow, type InsertRow } from '../store/row-mapping.js';
 import type { MappedBatch } from '../store/trace-store.js';
+import { fastRow } from './fast-row.js';
+
+const TIMESTAMP_AT = columnAt('timestamp_ms');
 
 /** A batch checked and mapped: what is stored, and what is answered about the rest. */
 export interface CheckedBatch {
@@ -59,17 +61,25 @@ export function checkBatch(text: string | undefined, maxClockSkewSeconds: number
   let clamped = 0;
   unpacked.records.forEach((candidate, index) => {
     // The fast check accepts what the schema accepts; anything else gets the schema's verdict and messages.
-    const result = fastValidateRecord(candidate) ?? validateRecord(candidate);
-    if (!result.ok) rejected.push({ index, error: result.error });
-    else if (result.record.timestamp > latestMs) {
+    let checked = fastRow(candidate, receivedMs, unpacked.proxyId);
+    if (checked === undefined) {
+      const result = validateRecord(candidate);
+      if (!result.ok) {
+        rejected.push({ index, error: result.error });
+        return;
+      }
+      checked = { row: recordToRow(result.record, receivedMs, unpacked.proxyId), clamped: result.clamped };
+    }
+    const timestamp = Number(checked.row[TIMESTAMP_AT]);
+    if (timestamp > latestMs) {
       rejected.push({
         index,
-        error: `timestamp: ${toIso(result.record.timestamp)} is more than ${maxClockSkewSeconds} s ahead of the collector's clock (${toIso(receivedMs)}); check the sender's clock`,
+        error: `timestamp: ${toIso(timestamp)} is more than ${maxClockSkewSeconds} s ahead of the collector's clock (${toIso(receivedMs)}); check the sender's clock`,
       });
-    } else {
-      rows.push(recordToRow(result.record, receivedMs, unpacked.proxyId));
-      if (result.clamped) clamped += 1;
+      return;
     }
+    rows.push(checked.row);
+    if (checked.clamped) clamped += 1;
   });
   const meta = { receivedMs, proxyId: unpacked.proxyId, dropped: unpacked.dropped, clampedCachedTokens: clamped };
   return { batch: { rowsJson: encodeRows(rows), count: rows.length, meta }, rejected };
