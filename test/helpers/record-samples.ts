@@ -30,3 +30,17 @@ export const WRONG_VALUES: Record<string, unknown[]> = {
   decision: ['Tree', 'x'.repeat(33), '1abc'], candidate_loads: [[1], { '': 1 }, { a: -1 }, { a: 1.5 }, Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`n${i}`, 1]))],
   method: ['M'.repeat(17)], model: ['m'.repeat(257)],
 };
+
+/**
+ * `base` with one wrong value at a time, labelled `field=value`, each checked here to be refused
+ * by the zod schema (the contract every faster check is held to).
+ */
+export function wrongRecords(base: Record<string, unknown>, refusedBySchema: (record: Record<string, unknown>) => boolean): Array<{ label: string; record: Record<string, unknown> }> {
+  return Object.entries(WRONG_VALUES).flatMap(([field, values]) =>
+    values.map((value) => {
+      const record = { ...base, [field]: value };
+      if (!refusedBySchema(record)) throw new Error(`the schema accepts ${field}=${String(value)}: not a wrong value`);
+      return { label: `${field}=${String(value).slice(0, 20)}`, record };
+    }),
+  );
+}
