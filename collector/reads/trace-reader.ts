@@ -3,6 +3,7 @@ import type { SqliteDatabase } from '../store/database.js';
 import { listTraces, replayPage, tracesByRequestId, type ReplayFilter, type TraceFilter } from './list-query.js';
 import { SqliteSqlRunner, type SqlRunner } from './sql-runner.js';
 import { computeStats, type StatsOptions } from './stats-query.js';
+import { TimeseriesCache } from './timeseries-cache.js';
 import { computeTimeseries, type TimeseriesOptions } from './timeseries-query.js';
 
 /** Every read the HTTP API makes, as one interface: served by a reader thread (read-pool.ts). */
@@ -26,14 +27,17 @@ export interface TraceReads {
  */
 export class TraceReader {
   readonly #sql: SqlRunner;
+  readonly #seriesCache: TimeseriesCache | undefined;
 
-  constructor(sql: SqlRunner) {
+  /** `seriesCache`: the time series' per-bucket points, where the store keeps bucket versions (SQLite). */
+  constructor(sql: SqlRunner, seriesCache?: TimeseriesCache) {
     this.#sql = sql;
+    this.#seriesCache = seriesCache;
   }
 
-  /** The reader over a SQLite connection (the reader thread's). */
+  /** The reader over a SQLite connection (the reader thread's), with its time-series cache. */
   static sqlite(db: SqliteDatabase): TraceReader {
-    return new TraceReader(new SqliteSqlRunner(db));
+    return new TraceReader(new SqliteSqlRunner(db), new TimeseriesCache());
   }
 
   list(filter: TraceFilter): Promise<StoredTrace[]> {
@@ -49,7 +53,7 @@ export class TraceReader {
   }
 
   timeseries(options: TimeseriesOptions): Promise<Timeseries> {
-    return computeTimeseries(this.#sql, options);
+    return computeTimeseries(this.#sql, options, this.#seriesCache);
   }
 
   async timeseriesJson(options: TimeseriesOptions): Promise<string> {
