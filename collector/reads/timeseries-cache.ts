@@ -5,8 +5,8 @@ import type { SqlRunner } from './sql-runner.js';
 export const SERIES_COLUMNS = `bucket_ms, node_id, decision, cache_hit, requests, completed, failed, cancelled, timeout, retries, cached_sum, prompt_sum,
   queue_sum, queue_count, match_count, match_sum, duration_hist, ttft_hist`;
 
-/** Points kept at most (a few hundred bytes each): 64 nodes × 13 hours of buckets. */
-const MAX_CACHED_POINTS = 50_000;
+/** Points kept at most (under 1 KB each, so under ~25 MB): 64 nodes × 6.5 hours of buckets. */
+const MAX_CACHED_POINTS = 25_000;
 
 interface CachedBucket {
   version: number;
