@@ -12,8 +12,6 @@ export class BucketVersions {
   readonly #set: Statement<[number, number]>;
   readonly #drop: Statement<[number]>;
   readonly #hasRows: Statement<[number], number>;
-  /** Touched buckets of the batch being applied, and whether rows were subtracted from each. */
-  readonly #touched = new Map<number, boolean>();
 
   constructor(db: SqliteDatabase) {
     this.#next = db.prepare<[], number>("UPDATE counters SET value = value + 1 WHERE name = 'rollup_version' RETURNING value").pluck();
@@ -22,20 +20,17 @@ export class BucketVersions {
     this.#hasRows = db.prepare<[number], number>('SELECT 1 FROM rollups WHERE bucket_ms = ? LIMIT 1').pluck();
   }
 
-  touch(deltas: readonly RollupDelta[]): void {
-    this.#touched.clear();
-    for (const delta of deltas) this.#touched.set(delta.bucket_ms, this.#touched.get(delta.bucket_ms) === true || delta.requests < 0);
-  }
-
-  /** After the rollup rows are written: new versions, or no version for a bucket left without rows. */
-  commit(): void {
-    if (this.#touched.size === 0) return;
+  /** After a batch's rollup rows are written (same transaction): new versions, or none for a bucket left without rows. */
+  update(deltas: readonly RollupDelta[]): void {
+    // Per touched bucket: whether rows were subtracted from it (only then can it be empty).
+    const touched = new Map<number, boolean>();
+    for (const delta of deltas) touched.set(delta.bucket_ms, touched.get(delta.bucket_ms) === true || delta.requests < 0);
+    if (touched.size === 0) return;
     const version = this.#next.get();
     if (version === undefined) throw new Error("counters has no 'rollup_version' row (migration 006 did not run)");
-    for (const [bucket, subtracted] of this.#touched) {
+    for (const [bucket, subtracted] of touched) {
       if (subtracted && this.#hasRows.get(bucket) === undefined) this.#drop.run(bucket);
       else this.#set.run(bucket, version);
     }
-    this.#touched.clear();
   }
 }

@@ -47,7 +47,6 @@ export class RollupWriter {
   /** Per-bucket rows first; the totals take the batch summed over its buckets; then the touched buckets' versions. */
   apply(deltas: RollupDeltas): void {
     const encoded = [...deltas.values()].filter((delta) => delta.requests !== 0);
-    this.#versions.touch(encoded);
     for (const [index, table] of this.#tables.entries()) {
       for (const delta of index === 0 ? encoded : deltas.totals()) {
         const key = table.key.map((column) => delta[column] as string | number);
@@ -55,6 +54,6 @@ export class RollupWriter {
         if (delta.requests < 0) table.deleteEmpty.run(...key);
       }
     }
-    this.#versions.commit();
+    this.#versions.update(encoded);
   }
 }
