@@ -3,8 +3,8 @@ import type { SqliteDatabase } from '../store/database.js';
 import type { RollupDelta } from './rollup-delta.js';
 
 /**
- * Bucket versions (migration 006): each bucket a batch changed gets the next value of the
- * `rollup_version` counter, in the batch's transaction; a bucket a subtraction emptied loses its
+ * Bucket versions (migration 006): each bucket a batch changed gets the next value of
+ * `rollup_version_counter`, in the batch's transaction; a bucket a subtraction emptied loses its
  * version row. One UPDATE plus one statement per touched bucket (one or two per batch).
  */
 export class BucketVersions {
@@ -14,7 +14,7 @@ export class BucketVersions {
   readonly #hasRows: Statement<[number], number>;
 
   constructor(db: SqliteDatabase) {
-    this.#next = db.prepare<[], number>("UPDATE counters SET value = value + 1 WHERE name = 'rollup_version' RETURNING value").pluck();
+    this.#next = db.prepare<[], number>('UPDATE rollup_version_counter SET value = value + 1 RETURNING value').pluck();
     this.#set = db.prepare('INSERT INTO rollup_versions (bucket_ms, version) VALUES (?, ?) ON CONFLICT (bucket_ms) DO UPDATE SET version = excluded.version');
     this.#drop = db.prepare('DELETE FROM rollup_versions WHERE bucket_ms = ?');
     this.#hasRows = db.prepare<[number], number>('SELECT 1 FROM rollups WHERE bucket_ms = ? LIMIT 1').pluck();
@@ -27,7 +27,7 @@ export class BucketVersions {
     for (const delta of deltas) touched.set(delta.bucket_ms, touched.get(delta.bucket_ms) === true || delta.requests < 0);
     if (touched.size === 0) return;
     const version = this.#next.get();
-    if (version === undefined) throw new Error("counters has no 'rollup_version' row (migration 006 did not run)");
+    if (version === undefined) throw new Error('rollup_version_counter has no row (migration 006 did not run)');
     for (const [bucket, subtracted] of touched) {
       if (subtracted && this.#hasRows.get(bucket) === undefined) this.#drop.run(bucket);
       else this.#set.run(bucket, version);
