@@ -1,9 +1,5 @@
-import { addRow, HistogramPool, newPoint, type Point, type SeriesRow } from './timeseries-points.js';
+import { addRow, HistogramPool, newPoint, SERIES_COLUMNS, type Point, type SeriesRow } from './timeseries-points.js';
 import type { SqlRunner } from './sql-runner.js';
-
-/** The rollup columns a time-series point is summed from. */
-export const SERIES_COLUMNS = `bucket_ms, node_id, decision, cache_hit, requests, completed, failed, cancelled, timeout, retries, cached_sum, prompt_sum,
-  queue_sum, queue_count, match_count, match_sum, duration_hist, ttft_hist`;
 
 /** Points kept at most (under 1 KB each, so under ~25 MB): 64 nodes × 6.5 hours of buckets. */
 const MAX_CACHED_POINTS = 25_000;

@@ -1,5 +1,6 @@
 import type { TimeseriesNode } from '#shared/api-types.js';
-import { MAX_MERGED_WALK, pairsQuantiles, readPairs, SummedHistogram, type StoredPairs } from '../rollups/histogram.js';
+import { SummedHistogram } from '../rollups/histogram.js';
+import { MAX_MERGED_WALK, pairsQuantiles, readPairs, type StoredPairs } from '../rollups/stored-quantiles.js';
 import { MATCH_SCALE, type RollupKey, type RollupSums } from '../rollups/rollup-delta.js';
 import { ratio } from './rollup-rows.js';
 
@@ -9,6 +10,10 @@ export type SeriesRow = Pick<RollupKey, 'bucket_ms' | 'node_id' | 'decision' | '
     duration_hist: Uint8Array;
     ttft_hist: Uint8Array;
   };
+
+/** The rollup columns a SeriesRow holds, as a select list. */
+export const SERIES_COLUMNS = `bucket_ms, node_id, decision, cache_hit, requests, completed, failed, cancelled, timeout, retries, cached_sum, prompt_sum,
+  queue_sum, queue_count, match_count, match_sum, duration_hist, ttft_hist`;
 
 /** Per point: the sums and the stored histograms of its rows, split by cache hit (the "all" ones are every row's). */
 export interface Point {

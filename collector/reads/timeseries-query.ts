@@ -1,8 +1,8 @@
 import type { Timeseries, TimeseriesNode } from '#shared/api-types.js';
 import { toIso } from '#shared/time.js';
 import { BUCKET_MS } from '../rollups/rollup-delta.js';
-import { SERIES_COLUMNS, type TimeseriesCache } from './timeseries-cache.js';
-import { addRow, HistogramPool, newPoint, toColumns, type Point, type SeriesRow } from './timeseries-points.js';
+import type { TimeseriesCache } from './timeseries-cache.js';
+import { addRow, HistogramPool, newPoint, SERIES_COLUMNS, toColumns, type Point, type SeriesRow } from './timeseries-points.js';
 import type { SqlParam, SqlRunner } from './sql-runner.js';
 
 export interface TimeseriesOptions {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addStored, emptyHistogram, encodeHistogram, HISTOGRAM_BINS, percentiles, storedPercentiles } from '../../collector/rollups/histogram.js';
+import { addStored, emptyHistogram, encodeHistogram, HISTOGRAM_BINS, percentiles } from '../../collector/rollups/histogram.js';
+import { storedPercentiles } from '../../collector/rollups/stored-quantiles.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
 /** A histogram with a few non-empty bins, counts of either sign (rollup deltas subtract). */
