@@ -1,4 +1,4 @@
-import type { StoredTrace, Timeseries, TraceStats } from '#shared/api-types.js';
+import type { StoredTrace, TraceStats } from '#shared/api-types.js';
 import { CollectorThread } from '../threads/collector-thread.js';
 import type { ReplayFilter, TraceFilter } from './list-query.js';
 import type { StatsOptions } from './stats-query.js';
@@ -29,8 +29,8 @@ export class ReadPool implements TraceReads {
     return this.#call('stats', [options]) as Promise<TraceStats>;
   }
 
-  timeseries(options: TimeseriesOptions): Promise<Timeseries> {
-    return this.#call('timeseries', [options]) as Promise<Timeseries>;
+  timeseriesJson(options: TimeseriesOptions): Promise<string> {
+    return this.#call('timeseriesJson', [options]) as Promise<string>;
   }
 
   replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]> {

@@ -1,5 +1,6 @@
 import type { TimeseriesNode } from '#shared/api-types.js';
-import { MAX_MERGED_WALK, storedPercentiles, SummedHistogram } from '../rollups/histogram.js';
+import { SummedHistogram } from '../rollups/histogram.js';
+import { MAX_MERGED_WALK, pairsQuantiles, readPairs, type StoredPairs } from '../rollups/stored-quantiles.js';
 import { MATCH_SCALE, type RollupKey, type RollupSums } from '../rollups/rollup-delta.js';
 import { ratio } from './rollup-rows.js';
 
@@ -10,12 +11,16 @@ export type SeriesRow = Pick<RollupKey, 'bucket_ms' | 'node_id' | 'decision' | '
     ttft_hist: Uint8Array;
   };
 
+/** The rollup columns a SeriesRow holds, as a select list. */
+export const SERIES_COLUMNS = `bucket_ms, node_id, decision, cache_hit, requests, completed, failed, cancelled, timeout, retries, cached_sum, prompt_sum,
+  queue_sum, queue_count, match_count, match_sum, duration_hist, ttft_hist`;
+
 /** Per point: the sums and the stored histograms of its rows, split by cache hit (the "all" ones are every row's). */
 export interface Point {
   requests: number; completed: number; failed: number; cancelled: number; timeout: number; retries: number;
   cached: number; prompt: number; queueSum: number; queueCount: number; matchCount: number; matchSum: number;
-  /** The rows' stored histograms while the point is summed; dropped once it is complete. */
-  hists: Record<HistName, Uint8Array[]> | undefined;
+  /** The rows' stored histograms (read once per row) while the point is summed; dropped once it is complete. */
+  hists: Record<HistName, StoredPairs[]> | undefined;
   /** [p50, p95] of each histogram, once the point is complete. */
   quantiles: Partial<Record<HistName, Array<number | null>>>;
   decisions: Map<string, number>;
@@ -23,7 +28,7 @@ export interface Point {
 
 type HistName = 'duration' | 'durationHit' | 'durationMiss' | 'ttft' | 'ttftHit' | 'ttftMiss';
 
-const noHists = (): Record<HistName, Uint8Array[]> => ({ duration: [], durationHit: [], durationMiss: [], ttft: [], ttftHit: [], ttftMiss: [] });
+const noHists = (): Record<HistName, StoredPairs[]> => ({ duration: [], durationHit: [], durationMiss: [], ttft: [], ttftHit: [], ttftMiss: [] });
 
 export const newPoint = (): Point => ({
   requests: 0, completed: 0, failed: 0, cancelled: 0, timeout: 0, retries: 0, cached: 0, prompt: 0, queueSum: 0, queueCount: 0, matchCount: 0, matchSum: 0,
@@ -35,7 +40,7 @@ const QUANTILES = [0.5, 0.95] as const;
 
 /**
  * Turns a complete point's histograms into percentiles. A point of a 60 s step holds one to
- * four rollup rows: their stored histograms are merged as sorted lists (storedPercentiles).
+ * four rollup rows: their stored histograms are merged as sorted lists (pairsQuantiles).
  * Wider steps hold more: those are summed densely, into one 520-bin array reused across points
  * (allocating one per point made ~12 MB of garbage per call at 16 nodes).
  */
@@ -46,24 +51,24 @@ export class HistogramPool {
     const hists = point.hists;
     if (hists === undefined) return;
     for (const name of HIST_NAMES) {
-      const blobs = hists[name];
-      if (blobs.length === 0) continue;
-      point.quantiles[name] = blobs.length <= MAX_MERGED_WALK ? storedPercentiles(blobs, QUANTILES) : this.#summed(blobs);
+      const lists = hists[name];
+      if (lists.length === 0) continue;
+      point.quantiles[name] = lists.length <= MAX_MERGED_WALK ? pairsQuantiles(lists, QUANTILES) : this.#summed(lists);
     }
     point.hists = undefined;
   }
 
-  #summed(blobs: readonly Uint8Array[]): Array<number | null> {
+  #summed(lists: readonly StoredPairs[]): Array<number | null> {
     const hist = this.#free.pop() ?? new SummedHistogram();
-    for (const blob of blobs) hist.add(blob);
+    for (const list of lists) hist.addPairs(list);
     const quantiles = hist.percentiles(QUANTILES);
     this.#free.push(hist.reset());
     return quantiles;
   }
 }
 
-const keep = (list: Uint8Array[], blob: Uint8Array): void => {
-  if (blob.byteLength > 0) list.push(blob);
+const keep = (lists: StoredPairs[], list: StoredPairs | undefined): void => {
+  if (list !== undefined) lists.push(list);
 };
 
 export function addRow(point: Point, row: SeriesRow): void {
@@ -80,14 +85,16 @@ export function addRow(point: Point, row: SeriesRow): void {
   point.matchCount += row.match_count;
   point.matchSum += row.match_sum;
   const hists = (point.hists ??= noHists());
-  keep(hists.duration, row.duration_hist);
-  keep(hists.ttft, row.ttft_hist);
+  const duration = readPairs(row.duration_hist);
+  const ttft = readPairs(row.ttft_hist);
+  keep(hists.duration, duration);
+  keep(hists.ttft, ttft);
   if (row.cache_hit === 1) {
-    keep(hists.durationHit, row.duration_hist);
-    keep(hists.ttftHit, row.ttft_hist);
+    keep(hists.durationHit, duration);
+    keep(hists.ttftHit, ttft);
   } else if (row.cache_hit === 0) {
-    keep(hists.durationMiss, row.duration_hist);
-    keep(hists.ttftMiss, row.ttft_hist);
+    keep(hists.durationMiss, duration);
+    keep(hists.ttftMiss, ttft);
   }
   if (row.decision !== '') point.decisions.set(row.decision, (point.decisions.get(row.decision) ?? 0) + row.requests);
 }

@@ -3,6 +3,7 @@ import type { SqliteDatabase } from '../store/database.js';
 import { listTraces, replayPage, tracesByRequestId, type ReplayFilter, type TraceFilter } from './list-query.js';
 import { SqliteSqlRunner, type SqlRunner } from './sql-runner.js';
 import { computeStats, type StatsOptions } from './stats-query.js';
+import { TimeseriesCache } from './timeseries-cache.js';
 import { computeTimeseries, type TimeseriesOptions } from './timeseries-query.js';
 
 /** Every read the HTTP API makes, as one interface: served by a reader thread (read-pool.ts). */
@@ -10,7 +11,12 @@ export interface TraceReads {
   list(filter: TraceFilter): Promise<StoredTrace[]>;
   byRequestId(requestId: string, limit?: number): Promise<StoredTrace[]>;
   stats(options: StatsOptions): Promise<TraceStats>;
-  timeseries(options: TimeseriesOptions): Promise<Timeseries>;
+  /**
+   * The time series as the JSON text of its body: SQLite's reader thread serialises it there, so
+   * the event loop neither deserialises a structured clone of ~16,000 numbers nor stringifies them
+   * (~2 ms of event-loop CPU per call at 16 nodes, measured).
+   */
+  timeseriesJson(options: TimeseriesOptions): Promise<string>;
   /** The live tail's resume: records with seq > `afterSeq`, oldest first, `pageSize` at most. */
   replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]>;
 }
@@ -21,14 +27,17 @@ export interface TraceReads {
  */
 export class TraceReader {
   readonly #sql: SqlRunner;
+  readonly #seriesCache: TimeseriesCache | undefined;
 
-  constructor(sql: SqlRunner) {
+  /** `seriesCache`: the time series' per-bucket points, where the store keeps bucket versions (SQLite). */
+  constructor(sql: SqlRunner, seriesCache?: TimeseriesCache) {
     this.#sql = sql;
+    this.#seriesCache = seriesCache;
   }
 
-  /** The reader over a SQLite connection (the reader thread's). */
+  /** The reader over a SQLite connection (the reader thread's), with its time-series cache. */
   static sqlite(db: SqliteDatabase): TraceReader {
-    return new TraceReader(new SqliteSqlRunner(db));
+    return new TraceReader(new SqliteSqlRunner(db), new TimeseriesCache());
   }
 
   list(filter: TraceFilter): Promise<StoredTrace[]> {
@@ -44,7 +53,11 @@ export class TraceReader {
   }
 
   timeseries(options: TimeseriesOptions): Promise<Timeseries> {
-    return computeTimeseries(this.#sql, options);
+    return computeTimeseries(this.#sql, options, this.#seriesCache);
+  }
+
+  async timeseriesJson(options: TimeseriesOptions): Promise<string> {
+    return JSON.stringify(await this.timeseries(options));
   }
 
   replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]> {
@@ -52,7 +65,7 @@ export class TraceReader {
   }
 }
 
-export type ReadMethod = 'list' | 'byRequestId' | 'stats' | 'timeseries' | 'replay';
+export type ReadMethod = 'list' | 'byRequestId' | 'stats' | 'timeseriesJson' | 'replay';
 
 /** Calls one reader method by name with arguments that crossed a thread boundary. */
 export function dispatchRead(reader: TraceReader, method: ReadMethod, args: unknown[]): Promise<unknown> {
@@ -63,8 +76,8 @@ export function dispatchRead(reader: TraceReader, method: ReadMethod, args: unkn
       return reader.byRequestId(String(args[0]), args[1] as number | undefined);
     case 'stats':
       return reader.stats(args[0] as StatsOptions);
-    case 'timeseries':
-      return reader.timeseries(args[0] as TimeseriesOptions);
+    case 'timeseriesJson':
+      return reader.timeseriesJson(args[0] as TimeseriesOptions);
     case 'replay':
       return reader.replay(Number(args[0]), args[1] as ReplayFilter, Number(args[2]));
     default:

@@ -1,4 +1,5 @@
 import { endianness } from 'node:os';
+import type { StoredPairs } from './stored-quantiles.js';
 
 /**
  * A fixed log-scale histogram of milliseconds: 520 bins from 0.1 ms to 3,600 s, each 3.4% wider
@@ -14,7 +15,7 @@ export const HISTOGRAM_BINS = 520;
 const MIN_MS = 0.1;
 const MAX_MS = 3_600_000;
 const LOG_SPAN = Math.log(MAX_MS / MIN_MS);
-const ENTRY_BYTES = 8;
+export const ENTRY_BYTES = 8;
 
 /** Lower edge of bin `i`; bin 0 reaches down to 0. */
 function edge(i: number): number {
@@ -57,7 +58,7 @@ export function encodeHistogram(counts: Int32Array): Buffer {
   return toStored(scratch, at);
 }
 
-const LITTLE_ENDIAN = endianness() === 'LE';
+export const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** The first `ints` (bin, count) ints of `pairs` as stored bytes (little-endian). */
 function toStored(pairs: Int32Array, ints: number): Buffer {
@@ -101,6 +102,19 @@ export class SummedHistogram {
       if (bin < this.#low) this.#low = bin;
       if (bin > this.#high) this.#high = bin;
     }
+  }
+
+  /** Adds pairs already read (readPairs). */
+  addPairs(list: StoredPairs): void {
+    const pairs = list.pairs;
+    for (let at = 0; at < pairs.length; at += 2) {
+      const bin = pairs[at] ?? HISTOGRAM_BINS;
+      if (bin < 0 || bin >= HISTOGRAM_BINS) continue;
+      this.counts[bin] = (this.counts[bin] ?? 0) + (pairs[at + 1] ?? 0);
+      if (bin < this.#low) this.#low = bin;
+      if (bin > this.#high) this.#high = bin;
+    }
+    this.total += list.total;
   }
 
   /** Empties it for reuse (zeroing only the bins it touched). */
@@ -191,69 +205,4 @@ export function percentiles(counts: Int32Array | undefined, quantiles: readonly 
     while (next < ranks.length && seen >= (ranks[next] ?? 0)) out[next++] = binValue(i);
   }
   return out;
-}
-
-/** Merging more stored histograms than this walks a dense sum instead (SummedHistogram). */
-export const MAX_MERGED_WALK = 8;
-
-/**
- * Ascending nearest-rank quantiles (as bin midpoints) of the sum of a few stored histograms,
- * read straight from their sorted entries: no dense 520-bin array to fill and clear. A
- * time-series point holds one to four rollup rows, and summing them densely was most of a
- * 60-point × 16-node series (measured). Nulls when the sum is empty.
- */
-export function storedPercentiles(blobs: readonly Uint8Array[], quantiles: readonly number[]): Array<number | null> {
-  const out: Array<number | null> = quantiles.map(() => null);
-  const lists: Int32Array[] = [];
-  let total = 0;
-  for (const blob of blobs) {
-    const list = pairsOf(blob);
-    if (list === undefined || list.length === 0) continue;
-    lists.push(list);
-    for (let at = 1; at < list.length; at += 2) total += list[at] ?? 0;
-  }
-  if (total <= 0) return out;
-  const ranks = quantiles.map((p) => Math.max(1, Math.ceil(p * total)));
-  const only = lists.length === 1 ? lists[0] : undefined;
-  if (only !== undefined) {
-    // One row (the common case for a hit or miss histogram): a plain walk.
-    let next = 0;
-    let seen = 0;
-    for (let at = 0; at < only.length && next < ranks.length; at += 2) {
-      seen += only[at + 1] ?? 0;
-      while (next < ranks.length && seen >= (ranks[next] ?? 0)) out[next++] = binValue(only[at] ?? 0);
-    }
-    return out;
-  }
-  const cursors = new Array<number>(lists.length).fill(0);
-  let next = 0;
-  let seen = 0;
-  while (next < ranks.length) {
-    // The lowest bin any list is at, then every list's count there.
-    let bin = HISTOGRAM_BINS;
-    for (let k = 0; k < lists.length; k++) {
-      const at = cursors[k] ?? 0;
-      const list = lists[k];
-      if (list !== undefined && at < list.length) bin = Math.min(bin, list[at] ?? HISTOGRAM_BINS);
-    }
-    if (bin >= HISTOGRAM_BINS) break;
-    for (let k = 0; k < lists.length; k++) {
-      const at = cursors[k] ?? 0;
-      const list = lists[k];
-      if (list !== undefined && at < list.length && list[at] === bin) {
-        seen += list[at + 1] ?? 0;
-        cursors[k] = at + 2;
-      }
-    }
-    while (next < ranks.length && seen >= (ranks[next] ?? 0)) out[next++] = binValue(bin);
-  }
-  return out;
-}
-
-/** A stored histogram as (bin, count) int pairs: a view where the bytes allow one, else a copy. */
-function pairsOf(blob: Uint8Array): Int32Array | undefined {
-  if (blob.byteLength % ENTRY_BYTES !== 0) return undefined;
-  if (LITTLE_ENDIAN && blob.byteOffset % 4 === 0) return new Int32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  return Int32Array.from({ length: blob.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
 }

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../store/database.js';
+import { BucketVersions } from './bucket-versions.js';
 import { addStored, encodeHistogram } from './histogram.js';
 import { KEY_COLUMNS, SUM_COLUMNS, type RollupDelta, type RollupDeltas } from './rollup-delta.js';
 
@@ -13,10 +14,12 @@ type UpsertParams = Array<string | number | Buffer>;
  * each store provides.
  */
 export class RollupWriter {
+  readonly #versions: BucketVersions;
   readonly #tables: Array<{ key: ReadonlyArray<keyof RollupDelta>; upsert: Statement<UpsertParams>; deleteEmpty: Statement<Array<string | number>> }>;
 
   constructor(db: SqliteDatabase) {
     db.function('hist_add', { deterministic: true }, addStored);
+    this.#versions = new BucketVersions(db);
     const totalsKey = KEY_COLUMNS.filter((column) => column !== 'bucket_ms');
     this.#tables = (
       [
@@ -41,7 +44,7 @@ export class RollupWriter {
     });
   }
 
-  /** Per-bucket rows first; the totals take the batch summed over its buckets. */
+  /** Per-bucket rows first; the totals take the batch summed over its buckets; then the touched buckets' versions. */
   apply(deltas: RollupDeltas): void {
     const encoded = [...deltas.values()].filter((delta) => delta.requests !== 0);
     for (const [index, table] of this.#tables.entries()) {
@@ -51,5 +54,6 @@ export class RollupWriter {
         if (delta.requests < 0) table.deleteEmpty.run(...key);
       }
     }
+    this.#versions.update(encoded);
   }
 }

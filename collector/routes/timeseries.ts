@@ -26,8 +26,10 @@ export function timeseriesRoute(store: TraceStore): RequestHandler {
     if (points > MAX_TIMESERIES_POINTS) {
       throw new RoutetraceError('invalid_parameter', `window / step gives ${points} points; at most ${MAX_TIMESERIES_POINTS}: use a larger step`);
     }
-    res.json(
-      await store.queries.timeseries({
+    // The reader answers with the body's JSON text (see TraceReads.timeseriesJson); same bytes and
+    // Content-Type as res.json would send.
+    res.type('json').send(
+      await store.queries.timeseriesJson({
         windowSeconds,
         stepSeconds,
         nowMs: Date.now(),

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import { rollupMigration } from '../rollups/rollup-migration.js';
+import { rollupVersionMigration } from '../rollups/rollup-version-migration.js';
 
 /**
  * Schema history, oldest first. Names sort in order; never edit a released migration, add one.
@@ -94,6 +95,7 @@ export const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '005_rollups': rollupMigration,
+  '006_rollup_versions': rollupVersionMigration,
 };
 
 export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1) ?? '';

@@ -86,7 +86,7 @@ export class SqliteTraceStore implements TraceStore {
       list: (filter) => reads.list(filter),
       byRequestId: (requestId, limit) => reads.byRequestId(requestId, limit),
       stats: (options) => reads.stats(options),
-      timeseries: (options) => reads.timeseries(options),
+      timeseriesJson: (options) => reads.timeseriesJson(options),
       // A resume reads only once the writer has switched to sending rows back: every batch is
       // then either committed before this read's snapshot or handed to the listener.
       replay: async (afterSeq, filter, pageSize) => {

@@ -62,7 +62,7 @@ describe('persistence [sqlite only]', () => {
         total_requests: 1, active_traces: 1, requests_per_node: { 'worker-0': 1 }, requests_per_status: { completed: 1 },
       });
       const applied = sqliteStoreOf(collector).raw.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all();
-      expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view', '004_routing_decision', '005_rollups']);
+      expect(applied).toEqual(['001_create_traces', '002_create_counters', '003_create_traces_view', '004_routing_decision', '005_rollups', '006_rollup_versions']);
       const viewRow = sqliteStoreOf(collector).raw.prepare('SELECT request_id, timestamp FROM traces_view').get();
       expect(viewRow).toMatchObject({ request_id: 'from-v1' });
     } finally {

@@ -69,6 +69,15 @@ describeEngines('GET /v1/traces/timeseries', async (engine) => {
     expect({ nodes: Object.keys(byPolicy.nodes), points: byPolicy.timestamps.length }).toEqual({ nodes: ['worker-0'], points: 5 });
   });
 
+  it('sends the body the reader serialised as application/json, byte for byte the JSON of the object it parses to', async () => {
+    const response = await request(`${collector.url}/v1/traces/timeseries?window=300&step=60`);
+    expect({ status: response.status, type: response.headers['content-type'], text: response.text }).toEqual({
+      status: 200,
+      type: 'application/json; charset=utf-8',
+      text: JSON.stringify(response.json),
+    });
+  });
+
   it('bounds the nodes it shows by requests and says so', async () => {
     const body = (await request(`${collector.url}/v1/traces/timeseries?window=600&step=60&nodes=1`)).json as Timeseries;
     expect({ nodes: Object.keys(body.nodes), truncated: body.nodes_truncated }).toEqual({ nodes: ['worker-0'], truncated: true });

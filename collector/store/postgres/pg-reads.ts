@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { StoredTrace, Timeseries, TraceStats } from '#shared/api-types.js';
+import type { StoredTrace, TraceStats } from '#shared/api-types.js';
 import type { ReplayFilter, TraceFilter } from '../../reads/list-query.js';
 import type { SqlParam, SqlRunner } from '../../reads/sql-runner.js';
 import type { StatsOptions } from '../../reads/stats-query.js';
@@ -59,8 +59,8 @@ export class PgReads implements TraceReads {
     return this.#run((reader) => reader.stats(options));
   }
 
-  timeseries(options: TimeseriesOptions): Promise<Timeseries> {
-    return this.#run((reader) => reader.timeseries(options));
+  timeseriesJson(options: TimeseriesOptions): Promise<string> {
+    return this.#run((reader) => reader.timeseriesJson(options));
   }
 
   replay(afterSeq: number, filter: ReplayFilter, pageSize: number): Promise<StoredTrace[]> {
