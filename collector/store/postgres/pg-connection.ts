@@ -2,11 +2,6 @@ import pg from 'pg';
 import type { Pool, PoolConfig } from 'pg';
 import { errorCodeOf } from '#shared/guards.js';
 
-/** True when `location` names a PostgreSQL database (anything else is a SQLite file path). */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
-
 /** The URL as logs, /health and errors show it: the password replaced by `***`. */
 export function redactUrl(location: string): string {
   try {
