@@ -18,7 +18,9 @@ export class ProxyMetrics {
   constructor(workers: readonly Backend[], exporter: () => RecordExporter | undefined) {
     const registers = [this.registry];
     const counts = this.counts;
-    collectDefaultMetrics({ register: this.registry });
+    // Event-loop lag sampled every 100 ms, not prom-client's default 10 ms: its libuv timer woke an
+    // idle proxy 100 times a second (strace), on a core it shares with workers and the collector.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
     this.requests = new Counter({
       name: 'routetrace_proxy_requests_total',
       help: 'Traced requests by worker and outcome.',
