@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cpuMicros } from '../cpu.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { SequentialClient } from '../http-client.js';
-import { startNginx } from '../nginx.js';
+import { freePort, startNginx } from '../nginx.js';
 import { startPinned, startPinnedScript, type Pinned } from '../processes.js';
 import { runWrk } from '../wrk.js';
 
@@ -88,7 +88,7 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
       contenders.push({ name, label, url: pinned.url, pids: own(pinned), collectorPid: traced ? collector.child.pid : undefined });
     };
     if (ctx.nginx !== undefined) {
-      const nginx = await startNginx(ctx.nginx, sim.url, 30_000 + Math.floor(Math.random() * 20_000), ctx.workDir);
+      const nginx = await startNginx(ctx.nginx, sim.url, await freePort(), ctx.workDir);
       started.push(nginx);
       contenders.push({ name: 'nginx', label: 'nginx (keep-alive reverse proxy)', url: nginx.url, pids: nginx.pids });
     }
