@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RecordExporter } from './export/record-exporter.js';
+import { RequestCounts } from './request-counts.js';
 import type { Backend } from './workers/backend.js';
 
 /** The proxy's Prometheus metrics, in a registry of its own. Labels stay bounded: node ids, statuses, policy branches. */
@@ -11,12 +12,35 @@ export class ProxyMetrics {
   readonly recordsSent: Counter;
   readonly recordsDropped: Counter;
   readonly recordsFailed: Counter;
+  /** Counted on the hot path as plain numbers; read into the counters above at each scrape. */
+  readonly counts = new RequestCounts();
 
   constructor(workers: readonly Backend[], exporter: () => RecordExporter | undefined) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({ name: 'routetrace_proxy_requests_total', help: 'Traced requests by worker and outcome.', labelNames: ['node_id', 'status'], registers });
-    this.decisions = new Counter({ name: 'routetrace_proxy_policy_decisions_total', help: 'Routing decisions by policy and branch (the records\' decision names).', labelNames: ['policy', 'decision'], registers });
+    const counts = this.counts;
+    // Event-loop lag sampled every 100 ms, not prom-client's default 10 ms: its libuv timer woke an
+    // idle proxy 100 times a second (strace), on a core it shares with workers and the collector.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
+    this.requests = new Counter({
+      name: 'routetrace_proxy_requests_total',
+      help: 'Traced requests by worker and outcome.',
+      labelNames: ['node_id', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, count] of counts.requestSeries()) this.inc(labels, count);
+      },
+    });
+    this.decisions = new Counter({
+      name: 'routetrace_proxy_policy_decisions_total',
+      help: 'Routing decisions by policy and branch (the records\' decision names).',
+      labelNames: ['policy', 'decision'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, count] of counts.decisionSeries()) this.inc(labels, count);
+      },
+    });
     this.retries = new Counter({ name: 'routetrace_proxy_retries_total', help: 'Requests retried on another worker after a connection failure.', registers });
     this.recordsSent = new Counter({ name: 'routetrace_proxy_records_sent_total', help: 'Records the collector stored.', registers });
     this.recordsDropped = new Counter({ name: 'routetrace_proxy_records_dropped_total', help: 'Records dropped because the exporter queue was full.', registers });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { cpuMicros } from '../cpu.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { SequentialClient } from '../http-client.js';
-import { startNginx } from '../nginx.js';
+import { freePort, startNginx } from '../nginx.js';
 import { startPinned, startPinnedScript, type Pinned } from '../processes.js';
 import { runWrk } from '../wrk.js';
 
@@ -88,7 +88,7 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
       contenders.push({ name, label, url: pinned.url, pids: own(pinned), collectorPid: traced ? collector.child.pid : undefined });
     };
     if (ctx.nginx !== undefined) {
-      const nginx = await startNginx(ctx.nginx, sim.url, 30_000 + Math.floor(Math.random() * 20_000), ctx.workDir);
+      const nginx = await startNginx(ctx.nginx, sim.url, await freePort(), ctx.workDir);
       started.push(nginx);
       contenders.push({ name: 'nginx', label: 'nginx (keep-alive reverse proxy)', url: nginx.url, pids: nginx.pids });
     }
@@ -128,7 +128,16 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
       ctx.log('wrk unavailable: throughput and CPU figures skipped');
       return figures;
     }
-    // Throughput under wrk on the other core, and CPU µs per request from /proc deltas.
+    // Throughput under wrk on the other core, and CPU µs per request from /proc deltas. First an
+    // unmeasured wrk run per contender: V8 keeps compiling on its own threads (CPU of the
+    // process) for ~10–14 s of load (measured per thread in /proc/<pid>/task), so without it that
+    // work landed in the first measured rounds, -c16's more than -c64's (-c16 runs first).
+    for (const contender of contenders) {
+      if (contender.pids().length === 0) continue;
+      const sentBefore = contender.collectorPid === undefined ? 0 : await recordsSent(contender.url);
+      const warm = runWrk(ctx.wrk, `${contender.url}/generate`, BODY, { connections: CONNECTIONS[CONNECTIONS.length - 1] ?? 64, seconds: ctx.quick ? 3 : 6, workDir: ctx.workDir });
+      if (contender.collectorPid !== undefined) await recordsDelivered(contender.url, sentBefore, warm.requests);
+    }
     const rps: Record<string, number[]> = {};
     const cpu: Record<string, number[]> = {};
     const collectorCpu: Record<string, number[]> = {};

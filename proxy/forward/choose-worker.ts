@@ -6,6 +6,8 @@ import type { RequestContext } from './request-context.js';
 import type { RequestMetrics } from './request-metrics.js';
 import type { Upstream } from './upstream.js';
 
+const isHealthy = (worker: Backend): boolean => worker.healthy;
+
 export interface NoWorker {
   code: ErrorCode;
   message: string;
@@ -47,7 +49,8 @@ export class WorkerChooser {
       return up.router;
     }
     const tried = ctx.tried;
-    const candidates = up.workers.filter((each) => each.healthy && (tried === undefined || !tried.includes(each)));
+    // A first attempt with every worker healthy (the usual case) takes the list as it is: no copy per request.
+    const candidates = tried === undefined && up.workers.every(isHealthy) ? up.workers : up.workers.filter((each) => each.healthy && (tried === undefined || !tried.includes(each)));
     if (candidates.length === 0) {
       if (ctx.attempts === 0) return { code: 'no_healthy_worker', message: `none of the ${up.workers.length} workers is healthy` };
       return { code: 'worker_unreachable', message: ctx.lastError ?? 'no other healthy worker to retry on' };

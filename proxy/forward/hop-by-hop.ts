@@ -20,6 +20,8 @@ const HOP_BY_HOP: Readonly<Record<string, true>> = {
 function connectionNamed(headers: IncomingHttpHeaders): string[] | undefined {
   const connection = headers.connection;
   if (connection === undefined) return undefined;
+  // What nearly every peer sends: nothing more to skip, and no split (a list per message).
+  if (connection === 'keep-alive' || connection === 'close') return undefined;
   const names = (Array.isArray(connection) ? connection.join(',') : connection).toLowerCase().split(',');
   const extra: string[] = [];
   for (const name of names) {

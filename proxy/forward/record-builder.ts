@@ -48,10 +48,12 @@ export interface RecordSettings {
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-function boundedLoads(loads: Readonly<Record<string, number>> | undefined): Record<string, number> | undefined {
+/** The policy's loads (a fresh object per decision, never changed after) as they are when within the bound: no copy per record. */
+function boundedLoads(loads: Readonly<Record<string, number>> | undefined): Readonly<Record<string, number>> | undefined {
   if (loads === undefined) return undefined;
-  const entries = Object.entries(loads);
-  return entries.length <= MAX_CANDIDATE_LOADS ? { ...loads } : Object.fromEntries(entries.slice(0, MAX_CANDIDATE_LOADS));
+  let count = 0;
+  for (const _ in loads) if (++count > MAX_CANDIDATE_LOADS) return Object.fromEntries(Object.entries(loads).slice(0, MAX_CANDIDATE_LOADS));
+  return loads;
 }
 
 /** The routing record of one finished request. Pure: the caller supplies ids and the clock. */

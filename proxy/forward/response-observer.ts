@@ -76,7 +76,9 @@ export class ResponseObserver {
     if (this.#gaveUp) return undefined;
     if (this.#isJson) {
       try {
-        return usageFrom(JSON.parse(Buffer.concat(this.#chunks, this.#bytes).toString('utf8')));
+        // One chunk (a small answer) is decoded as it is: no copy into a joined buffer first.
+        const only = this.#chunks.length === 1 ? this.#chunks[0] : undefined;
+        return usageFrom(JSON.parse((only ?? Buffer.concat(this.#chunks, this.#bytes)).toString('utf8')));
       } catch {
         return undefined;
       }

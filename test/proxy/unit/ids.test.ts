@@ -18,4 +18,10 @@ describe('ids', () => {
     const many = Array.from({ length: 5000 }, () => uuidV7());
     expect(new Set(many).size).toBe(many.length);
   });
+
+  it('record ids carry all 48 bits of the millisecond, past 32 bits too', () => {
+    expect(uuidV7(0x0123_4567_89ab).slice(0, 13)).toBe('01234567-89ab');
+    expect(uuidV7(2 ** 48 - 1).slice(0, 13)).toBe('ffffffff-ffff');
+    expect(uuidV7(0).slice(0, 13)).toBe('00000000-0000');
+  });
 });
