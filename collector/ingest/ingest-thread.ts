@@ -14,7 +14,7 @@ function isCheckedBatch(value: unknown): value is CheckedBatch {
 /**
  * The event loop's side of the ingest thread (ingest-worker.ts): one thread, bodies checked in
  * arrival order. One, because the writer thread needs the other core (2 cores measured: the
- * writer is the bottleneck at ~20 µs per record, the checks take ~10). A thread that dies fails
+ * writer is the bottleneck at 20–25 µs per record, the checks take 5–7). A thread that dies fails
  * the bodies it held with 503 ingest_unavailable (nothing of them was stored) and the next body
  * starts a new one.
  */
