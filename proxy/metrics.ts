@@ -21,26 +21,14 @@ export class ProxyMetrics {
     // Event-loop lag sampled every 100 ms, not prom-client's default 10 ms: its libuv timer woke an
     // idle proxy 100 times a second (strace), on a core it shares with workers and the collector.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
-    this.requests = new Counter({
-      name: 'routetrace_proxy_requests_total',
-      help: 'Traced requests by worker and outcome.',
-      labelNames: ['node_id', 'status'],
+    this.requests = countedAtScrape('routetrace_proxy_requests_total', 'Traced requests by worker and outcome.', ['node_id', 'status'], registers, () => counts.requestSeries());
+    this.decisions = countedAtScrape(
+      'routetrace_proxy_policy_decisions_total',
+      'Routing decisions by policy and branch (the records\' decision names).',
+      ['policy', 'decision'],
       registers,
-      collect() {
-        this.reset();
-        for (const [labels, count] of counts.requestSeries()) this.inc(labels, count);
-      },
-    });
-    this.decisions = new Counter({
-      name: 'routetrace_proxy_policy_decisions_total',
-      help: 'Routing decisions by policy and branch (the records\' decision names).',
-      labelNames: ['policy', 'decision'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [labels, count] of counts.decisionSeries()) this.inc(labels, count);
-      },
-    });
+      () => counts.decisionSeries(),
+    );
     this.retries = new Counter({ name: 'routetrace_proxy_retries_total', help: 'Requests retried on another worker after a connection failure.', registers });
     this.recordsSent = new Counter({ name: 'routetrace_proxy_records_sent_total', help: 'Records the collector stored.', registers });
     this.recordsDropped = new Counter({ name: 'routetrace_proxy_records_dropped_total', help: 'Records dropped because the exporter queue was full.', registers });
@@ -72,4 +60,24 @@ export class ProxyMetrics {
       },
     });
   }
+}
+
+/** A counter whose values are totals kept elsewhere as plain numbers, copied in at each scrape. */
+function countedAtScrape<L extends string>(
+  name: string,
+  help: string,
+  labelNames: L[],
+  registers: Registry[],
+  series: () => Iterable<[Record<L, string>, number]>,
+): Counter<L> {
+  return new Counter({
+    name,
+    help,
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      for (const [labels, count] of series()) this.inc(labels, count);
+    },
+  });
 }
