@@ -27,8 +27,43 @@ export interface Pinned {
  * Starts one of routetrace's bins pinned to the server core; resolves on its "listening" line.
  * `binPath` runs another build of it (a before/after comparison).
  */
-export function startPinned(binary: keyof typeof BIN, args: string[], binPath: string = BIN[binary]): Promise<Pinned> {
-  return startPinnedScript(binary, binPath, args);
+export function startPinned(binary: keyof typeof BIN, args: string[], binPath: string = BIN[binary], nodeArgs: string[] = []): Promise<Pinned> {
+  return startPinnedScript(binary, binPath, args, nodeArgs);
+}
+
+/** `--import` this into a bin to read its event-loop stalls at 1 ms resolution with readLoopProbe. */
+export const LOOP_PROBE = join(DIST, 'bench/loop-probe.js');
+
+export interface LoopProbe {
+  /** Longest gap between 1 ms ticks since the previous read: a stall of S ms reads S to S + 1. */
+  max_ms: number;
+  p99_ms: number;
+  ticks: number;
+}
+
+/** Asks a process started with `--import LOOP_PROBE` for its longest stall since the last ask (and resets it). */
+export function readLoopProbe(child: ChildProcess): Promise<LoopProbe> {
+  return new Promise((resolve, reject) => {
+    let pending = '';
+    const onData = (chunk: Buffer): void => {
+      pending += chunk.toString();
+      const match = /\{"loop_probe":(\{[^}]*\})\}/.exec(pending);
+      if (match?.[1] === undefined) return;
+      done();
+      resolve(JSON.parse(match[1]) as LoopProbe);
+    };
+    const onExit = (): void => {
+      done();
+      reject(new Error('the probed process exited before answering'));
+    };
+    const done = (): void => {
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+    child.kill('SIGUSR2');
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { loadavg } from 'node:os';
 import type { RoutingRecordInput } from '#shared/record.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { SequentialClient } from '../http-client.js';
-import { startPinned, type Pinned } from '../processes.js';
+import { LOOP_PROBE, readLoopProbe, startPinned, type Pinned } from '../processes.js';
 import { openScaleStore, type ScaleEngine } from './scale-engines.js';
 
 const NODES = 16;
@@ -173,7 +173,8 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
     const group = `${options.label} at ${scale.toLocaleString('en')} rows`;
     const store = await openScaleStore(ctx, options.engine ?? 'sqlite', options.label, scale);
     const args = ['--port', '0', '--db', store.location, '--max-trace-entries', String(scale), '--trace-ttl', '3600', '--retention-interval', '10'];
-    const collector: Pinned = await startPinned('collector', args, options.collectorBin);
+    // The loop probe times the event loop at 1 ms resolution (prom-client's timer: 10 ms).
+    const collector: Pinned = await startPinned('collector', args, options.collectorBin, ['--import', LOOP_PROBE]);
     // Both cores for every thread of the collector (event loop, writer, reader): the writer
     // thread exists to use the second one. This process (the four "proxies") shares core 1.
     spawnSync('taskset', ['-a', '-cp', BOTH_CORES, String(collector.child.pid)], { stdio: 'ignore' });
@@ -235,6 +236,7 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
       const liveStart = Date.now();
       const bodies = Array.from({ length: Math.ceil(records / 1000) }, (_, b) => batchBody(`live${scale}`, b, records, liveStart, 1000));
       await eventLoopMaxMs(base);
+      await readLoopProbe(collector.child);
       const cpuBefore = cpuMs(collector.child.pid);
       const threadsBefore = threadCpuMs(collector.child.pid);
       let polling = true;
@@ -257,6 +259,7 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
       const cpu = cpuMs(collector.child.pid) - cpuBefore;
       const threadsAfter = threadCpuMs(collector.child.pid);
       const perThousand = (ms: number): number => (ms / records) * 1000;
+      const probe = await readLoopProbe(collector.child);
       const stall = await eventLoopMaxMs(base);
       client.close();
       figures.push(
@@ -267,9 +270,10 @@ export async function collectorScale(ctx: BenchContext, options: ScaleOptions): 
         { group, name: '… of which the ingest thread (JSON.parse, validation, row mapping)', value: perThousand(threadsAfter.ingest - threadsBefore.ingest), unit: 'ms' },
         { group, name: '… of which the writer thread (transactions, rollups, retention deletes, checkpoints)', value: perThousand(threadsAfter.writer - threadsBefore.writer), unit: 'ms' },
         { group, name: 'stats polls that failed during it', value: pollFailures.count, unit: 'polls', note: pollFailures.last },
-        // prom-client's event-loop delay timer ticks every 10 ms and records the gap between ticks:
-        // a stall of S ms shows as a gap between S and S + 10, so this figure is an upper bound.
-        { group, name: 'longest collector event-loop stall during it (upper bound: longest gap between 10 ms timer ticks)', value: stall, unit: 'ms', target: { op: '<=', value: 20 } },
+        // A timer records the gaps between its ticks: a stall of S ms shows as a gap of S to S + tick.
+        { group, name: 'longest collector event-loop stall during it (longest gap between 1 ms ticks: S to S + 1)', value: probe.max_ms, unit: 'ms', target: { op: '<=', value: 20 } },
+        { group, name: '… 99th percentile of those gaps', value: probe.p99_ms, unit: 'ms' },
+        { group, name: '… as prom-client reports it (nodejs_eventloop_lag_max_seconds, 10 ms ticks: S to S + 10)', value: stall, unit: 'ms' },
       );
       const walAfter = store.walMiB();
       if (walAfter !== undefined) figures.push({ group, name: 'WAL after it', value: walAfter, unit: 'MiB' });
