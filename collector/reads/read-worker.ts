@@ -30,8 +30,7 @@ parentPort?.on('message', (message: unknown) => {
   // but the queue still keeps one read's transaction from overlapping the next.
   queue = queue
     .then(() => inReadSnapshot(readDb, () => dispatchRead(reader, method as ReadMethod, Array.isArray(args) ? args : [])))
-    .then(
-      (value) => parentPort?.postMessage({ id, ok: true, value }),
-      (error: unknown) => parentPort?.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) }),
-    );
+    .then((value) => parentPort?.postMessage({ id, ok: true, value }))
+    // A failed read, or a value that cannot be sent, answers this read; the queue goes on.
+    .catch((error: unknown) => parentPort?.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error) }));
 });
