@@ -11,16 +11,32 @@ export type IngestOutcome =
   | { kind: 'retryable'; reason: string; retryAfterMs: number | undefined }
   | { kind: 'rejected'; status: number; reason: string };
 
-/** One envelope (`shared/batch.ts`'s BatchEnvelope) with its records already as JSON text. */
+/** One envelope (`shared/batch.ts`'s BatchEnvelope) with its records already as JSON (UTF-8 bytes, or text). */
 export interface SerializedBatch {
-  records: readonly string[];
+  records: ReadonlyArray<Uint8Array | string>;
   proxyId: string;
   dropped: number;
 }
 
-/** The envelope's JSON: the records' texts joined, never parsed or stringified again. */
-export function envelopeJson(batch: SerializedBatch): string {
-  return `{"records":[${batch.records.join(',')}],"proxy_id":${JSON.stringify(batch.proxyId)},"dropped":${batch.dropped}}`;
+const ENVELOPE_HEAD = Buffer.from('{"records":[');
+const COMMA = 0x2c;
+
+/** The envelope's JSON as bytes: the records' bytes copied once into one buffer, never parsed or stringified again. */
+export function envelopeBytes(batch: SerializedBatch): Buffer {
+  const tail = Buffer.from(`],"proxy_id":${JSON.stringify(batch.proxyId)},"dropped":${batch.dropped}}`);
+  const records = batch.records.map((record) => (typeof record === 'string' ? Buffer.from(record) : record));
+  let size = ENVELOPE_HEAD.length + Math.max(0, records.length - 1) + tail.length;
+  for (const record of records) size += record.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = ENVELOPE_HEAD.copy(out, 0);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as Uint8Array;
+    if (i > 0) out[at++] = COMMA;
+    out.set(record, at);
+    at += record.length;
+  }
+  tail.copy(out, at);
+  return out;
 }
 
 /** What the exporter needs from a transport: one POST of one envelope, as an outcome value. */
@@ -81,7 +97,7 @@ export class BatchSender implements IngestSender {
         method: 'POST',
         dispatcher: this.#agent,
         headers: this.#headers,
-        body: envelopeJson(batch),
+        body: envelopeBytes(batch),
         signal: AbortSignal.timeout(timeoutMs),
       });
       status = response.statusCode;

@@ -4,7 +4,8 @@ import { withDefaults } from '#shared/defaults.js';
 import type { IngestSender } from './batch-sender.js';
 import { EXPORTER_DEFAULTS, type ExporterCounters, type ExporterHooks, type ExporterOptions } from './exporter-options.js';
 import { RingQueue } from './ring-queue.js';
-import { checkRecords } from './source-check.js';
+import { RecordSlab } from './record-slab.js';
+import { checkRecords, queuedRecord, type QueuedRecord } from './source-check.js';
 
 export type { ExporterCounters, ExporterHooks, ExporterOptions } from './exporter-options.js';
 
@@ -25,8 +26,9 @@ export class RecordExporter {
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
   readonly #config: Required<ExporterOptions>;
-  /** Records as built; written as JSON (and checked) when their batch is taken, as text once retried. */
-  readonly #queue: RingQueue<RoutingRecordInput | string>;
+  /** Records as JSON bytes, written and checked at enqueue; the few recordJson cannot vouch for as objects, checked when taken. */
+  readonly #queue: RingQueue<QueuedRecord>;
+  readonly #slab = new RecordSlab();
   readonly counters: ExporterCounters = { produced: 0, sent: 0, dropped: 0, failed: 0, retries: 0 };
   /** Dropped and not yet reported in an envelope the collector processed. */
   #unreportedDrops = 0;
@@ -58,7 +60,7 @@ export class RecordExporter {
   enqueue(record: RoutingRecordInput): void {
     if (this.#shutdown !== undefined) return;
     this.counters.produced++;
-    if (this.#queue.push(record)) this.#countDrops(1);
+    if (this.#queue.push(queuedRecord(record, this.#slab))) this.#countDrops(1);
     if (this.#inFlight === undefined) this.#scheduleExport();
   }
 
@@ -131,11 +133,11 @@ export class RecordExporter {
 
   /**
    * The next batch, its records checked against the shared schema: the retried one (same size
-   * and drop count), else fresh records. A retried batch is text already, unless newer records
+   * and drop count), else fresh records. A retried batch is bytes already, unless newer records
    * pushed some of it out of a full queue while it waited: those newer ones take its place and
    * are checked here like any other.
    */
-  #takeBatch(): { records: string[]; dropped: number; since: number } {
+  #takeBatch(): { records: Uint8Array[]; dropped: number; since: number } {
     const retry = this.#retry;
     this.#retry = undefined;
     const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(retry?.size ?? this.#config.maxBatchSize));
