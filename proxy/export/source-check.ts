@@ -1,6 +1,5 @@
 import { validateRecord, type RoutingRecordInput } from '#shared/record.js';
 import { fastValidateRecord } from '#shared/record-fast-path.js';
-import { recordJson } from './record-json.js';
 import type { RecordSlab } from './record-slab.js';
 
 /** A queued record: its JSON bytes (written and checked at enqueue), or the object when recordJson could not vouch for it. */
@@ -8,8 +7,7 @@ export type QueuedRecord = Uint8Array | RoutingRecordInput;
 
 /** A record as the queue holds it: its JSON bytes when recordJson vouches for it, else the object, checked when its batch is taken. */
 export function queuedRecord(record: RoutingRecordInput, slab: RecordSlab): QueuedRecord {
-  const json = recordJson(record);
-  return json === undefined ? record : slab.copy(json);
+  return slab.write(record) ?? record;
 }
 
 /**
