@@ -60,7 +60,11 @@ export class RecordExporter {
   enqueue(record: RoutingRecordInput): void {
     if (this.#shutdown !== undefined) return;
     this.counters.produced++;
-    if (this.#queue.push(queuedRecord(record, this.#slab))) this.#countDrops(1);
+    const dropped = this.#queue.pushOut(queuedRecord(record, this.#slab));
+    if (dropped !== undefined) {
+      this.#slab.release([dropped]);
+      this.#countDrops(1);
+    }
     if (this.#inFlight === undefined) this.#scheduleExport();
   }
 
@@ -156,8 +160,10 @@ export class RecordExporter {
     const batch = this.#takeBatch();
     if (batch.records.length === 0 && batch.dropped === 0) return;
     const outcome = await this.#sender.sendBatch({ records: batch.records, proxyId: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
+    // The records' bytes go back to the slab once the batch is settled; a retried batch's stay queued.
     switch (outcome.kind) {
       case 'accepted': {
+        this.#slab.release(batch.records);
         this.#backoffMs = 0;
         this.#retryAt = 0;
         const stored = outcome.result.accepted + outcome.result.duplicates;
@@ -182,11 +188,16 @@ export class RecordExporter {
         if (Date.now() + waitMs - batch.since > this.#config.batchDeadlineMs) {
           // Past its deadline: the batch is lost, and reported as dropped.
           this.#unreportedDrops += batch.dropped;
+          this.#slab.release(batch.records);
           this.#countDrops(batch.records.length);
           this.#logger.error({ records: batch.records.length, reason: outcome.reason }, 'collector unreachable past the batch deadline; records dropped');
         } else {
           const overflow = this.#queue.unshiftAll(batch.records);
-          if (overflow > 0) this.#countDrops(overflow);
+          if (overflow > 0) {
+            // unshiftAll drops the oldest of them: the first `overflow`.
+            this.#slab.release(batch.records.slice(0, overflow));
+            this.#countDrops(overflow);
+          }
           this.#retry = { size: batch.records.length - overflow, dropped: batch.dropped, since: batch.since };
         }
         this.#scheduleRetry(waitMs);
@@ -199,6 +210,7 @@ export class RecordExporter {
         // Not retryable (401, 413, 500, …): the same batch would fail the same way. Its records
         // are refused; its drop count was not delivered and goes in the next envelope.
         this.#unreportedDrops += batch.dropped;
+        this.#slab.release(batch.records);
         this.#countFailed(batch.records.length);
         this.#logger.error({ status: outcome.status, reason: outcome.reason, records: batch.records.length }, 'collector refused a batch; records discarded');
         // Back off before the next POST too: a collector that refuses everything (a wrong
