@@ -1,11 +1,10 @@
 import type { RoutingRecordInput } from '#shared/record.js';
-import { JsonBytes } from './json-bytes.js';
-import { recordJson, writeRecordJson } from './record-json.js';
+import { recordJson } from './record-json.js';
 
 /** Slab size: ~400 records of ~600 bytes. */
 const SLAB_BYTES = 256 * 1024;
-/** Free room a record is written into; one that does not fit (huge error texts, many loads) gets a buffer of its own. */
-const RECORD_ROOM = 16 * 1024;
+/** Records longer than this (long error texts, many candidate loads) get a buffer of their own. */
+const OWN_BUFFER_BYTES = 16 * 1024;
 /** Emptied slabs kept for reuse; more are left to the GC (after a burst). */
 const SPARE_SLABS = 8;
 
@@ -16,7 +15,7 @@ interface Slab {
 }
 
 /**
- * Records written as JSON straight into slabs of UTF-8 bytes, at enqueue: what waits in the
+ * Records written as JSON into slabs of UTF-8 bytes, at enqueue: what waits in the
  * queue is a view of bytes outside the JS heap, not the record object (~30 fields, its numbers
  * and strings) nor a concatenated string. Records wait up to minExportIntervalMs, long enough to
  * survive scavenges and be promoted; and the envelope is then a copy of bytes (no join, no
@@ -29,24 +28,20 @@ export class RecordSlab {
   #used = 0;
   readonly #spare: Slab[] = [];
   readonly #byMemory = new Map<ArrayBufferLike, Slab>([[this.#current.bytes.buffer, this.#current]]);
-  readonly #out = new JsonBytes(this.#current.bytes);
 
   /** The record's JSON bytes, or undefined when recordJson cannot vouch for it (the schema check decides later). */
   write(record: RoutingRecordInput): Buffer | undefined {
-    if (this.#used + RECORD_ROOM > SLAB_BYTES) this.#next();
+    const json = recordJson(record);
+    if (json === undefined) return undefined;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const most = json.length * 3;
+    if (most > OWN_BUFFER_BYTES) return Buffer.from(json, 'utf8');
+    if (this.#used + most > SLAB_BYTES) this.#next();
     const slab = this.#current;
-    const out = this.#out;
-    out.reset(slab.bytes, this.#used);
-    const ok = writeRecordJson(record, out);
-    if (out.full) {
-      const json = recordJson(record);
-      return json === undefined ? undefined : Buffer.from(json, 'utf8');
-    }
-    if (!ok) return undefined;
     const start = this.#used;
-    this.#used = out.at;
+    this.#used += slab.bytes.write(json, start, 'utf8');
     slab.live++;
-    return slab.bytes.subarray(start, out.at);
+    return slab.bytes.subarray(start, this.#used);
   }
 
   /** The records' bytes are no longer needed (sent, refused or dropped); views not from a slab are ignored. */
