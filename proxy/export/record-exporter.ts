@@ -4,8 +4,7 @@ import { withDefaults } from '#shared/defaults.js';
 import type { IngestSender } from './batch-sender.js';
 import { EXPORTER_DEFAULTS, type ExporterCounters, type ExporterHooks, type ExporterOptions } from './exporter-options.js';
 import { RingQueue } from './ring-queue.js';
-import { RecordSlab } from './record-slab.js';
-import { checkRecords, queuedRecord, type QueuedRecord } from './source-check.js';
+import { checkRecords } from './source-check.js';
 
 export type { ExporterCounters, ExporterHooks, ExporterOptions } from './exporter-options.js';
 
@@ -26,9 +25,8 @@ export class RecordExporter {
   readonly #logger: Logger;
   readonly #hooks: ExporterHooks;
   readonly #config: Required<ExporterOptions>;
-  /** Records as JSON bytes, written and checked at enqueue; the few recordJson cannot vouch for as objects, checked when taken. */
-  readonly #queue: RingQueue<QueuedRecord>;
-  readonly #slab = new RecordSlab();
+  /** Records as built; written as JSON (and checked) when their batch is taken, as text once retried. */
+  readonly #queue: RingQueue<RoutingRecordInput | string>;
   readonly counters: ExporterCounters = { produced: 0, sent: 0, dropped: 0, failed: 0, retries: 0 };
   /** Dropped and not yet reported in an envelope the collector processed. */
   #unreportedDrops = 0;
@@ -60,11 +58,7 @@ export class RecordExporter {
   enqueue(record: RoutingRecordInput): void {
     if (this.#shutdown !== undefined) return;
     this.counters.produced++;
-    const dropped = this.#queue.pushOut(queuedRecord(record, this.#slab));
-    if (dropped !== undefined) {
-      this.#slab.release([dropped]);
-      this.#countDrops(1);
-    }
+    if (this.#queue.push(record)) this.#countDrops(1);
     if (this.#inFlight === undefined) this.#scheduleExport();
   }
 
@@ -137,11 +131,11 @@ export class RecordExporter {
 
   /**
    * The next batch, its records checked against the shared schema: the retried one (same size
-   * and drop count), else fresh records. A retried batch is bytes already, unless newer records
+   * and drop count), else fresh records. A retried batch is text already, unless newer records
    * pushed some of it out of a full queue while it waited: those newer ones take its place and
    * are checked here like any other.
    */
-  #takeBatch(): { records: Uint8Array[]; dropped: number; since: number } {
+  #takeBatch(): { records: string[]; dropped: number; since: number } {
     const retry = this.#retry;
     this.#retry = undefined;
     const { valid: records, invalid, firstError } = checkRecords(this.#queue.take(retry?.size ?? this.#config.maxBatchSize));
@@ -160,10 +154,8 @@ export class RecordExporter {
     const batch = this.#takeBatch();
     if (batch.records.length === 0 && batch.dropped === 0) return;
     const outcome = await this.#sender.sendBatch({ records: batch.records, proxyId: this.#proxyId, dropped: batch.dropped }, this.#config.exportTimeoutMs);
-    // The records' bytes go back to the slab once the batch is settled; a retried batch's stay queued.
     switch (outcome.kind) {
       case 'accepted': {
-        this.#slab.release(batch.records);
         this.#backoffMs = 0;
         this.#retryAt = 0;
         const stored = outcome.result.accepted + outcome.result.duplicates;
@@ -188,16 +180,11 @@ export class RecordExporter {
         if (Date.now() + waitMs - batch.since > this.#config.batchDeadlineMs) {
           // Past its deadline: the batch is lost, and reported as dropped.
           this.#unreportedDrops += batch.dropped;
-          this.#slab.release(batch.records);
           this.#countDrops(batch.records.length);
           this.#logger.error({ records: batch.records.length, reason: outcome.reason }, 'collector unreachable past the batch deadline; records dropped');
         } else {
           const overflow = this.#queue.unshiftAll(batch.records);
-          if (overflow > 0) {
-            // unshiftAll drops the oldest of them: the first `overflow`.
-            this.#slab.release(batch.records.slice(0, overflow));
-            this.#countDrops(overflow);
-          }
+          if (overflow > 0) this.#countDrops(overflow);
           this.#retry = { size: batch.records.length - overflow, dropped: batch.dropped, since: batch.since };
         }
         this.#scheduleRetry(waitMs);
@@ -210,7 +197,6 @@ export class RecordExporter {
         // Not retryable (401, 413, 500, …): the same batch would fail the same way. Its records
         // are refused; its drop count was not delivered and goes in the next envelope.
         this.#unreportedDrops += batch.dropped;
-        this.#slab.release(batch.records);
         this.#countFailed(batch.records.length);
         this.#logger.error({ status: outcome.status, reason: outcome.reason, records: batch.records.length }, 'collector refused a batch; records discarded');
         // Back off before the next POST too: a collector that refuses everything (a wrong

@@ -19,12 +19,11 @@ export class RingQueue<T> {
 
   /** Appends; when full, drops the oldest item first and returns true. */
   push(item: T): boolean {
-    return this.pushOut(item) !== undefined;
-  }
-
-  /** Appends; when full, drops the oldest item first and returns it (items are never undefined). */
-  pushOut(item: T): T | undefined {
-    const dropped = this.#length === this.capacity ? this.shift() : undefined;
+    let dropped = false;
+    if (this.#length === this.capacity) {
+      this.shift();
+      dropped = true;
+    }
     this.#items[(this.#head + this.#length) % this.capacity] = item;
     this.#length++;
     return dropped;
