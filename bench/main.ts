@@ -122,7 +122,8 @@ mkdirSync(resultsDir, { recursive: true });
 // The scale runs take long and measure one component: their own file, so latest.json keeps the full run.
 // Both engines side by side get a file of their own (the SQLite-only scale runs keep theirs).
 const scaleFile = scaleOptions.engines.includes('postgres') ? 'collector-scale-engines.json' : 'collector-scale.json';
-const resultsFile = only.length === 1 && only[0] === 'scale' ? scaleFile : 'latest.json';
+// `--only paired` alone (a before/after check) leaves latest.json to the full run too.
+const resultsFile = only.length === 1 && only[0] === 'scale' ? scaleFile : only.length === 1 && only[0] === 'paired' ? 'overhead-paired.json' : 'latest.json';
 writeFileSync(join(resultsDir, resultsFile), `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${table(figures)}\n\n${figures.length} figures in ${report.seconds} s; written to bench/results/${resultsFile}\n`);
 const missed = figures.filter((figure) => meets(figure) === false);
