@@ -18,7 +18,8 @@ import { isHttpUrl } from '#shared/url.js';
  * µs per record (perf). test/proxy/unit/record-json.test.ts holds it to the schema.
  *
  * Records are built by record-builder.ts with the contract's keys only; a key the contract does
- * not know would be written too, and the collector drops it.
+ * not know would be written too (the collector drops it), and one JSON cannot hold leaves the
+ * record to the schema path.
  */
 const STATUSES: ReadonlySet<unknown> = new Set(TRACE_STATUSES);
 const ATTRIBUTION_SET: ReadonlySet<unknown> = new Set(ATTRIBUTIONS);
@@ -100,5 +101,11 @@ function settles(r: Record<string, unknown>): boolean {
 }
 
 export function recordJson(record: RoutingRecordInput): string | undefined {
-  return settles(record) ? JSON.stringify(record) : undefined;
+  if (!settles(record)) return undefined;
+  try {
+    return JSON.stringify(record);
+  } catch {
+    // A key outside the contract holding a BigInt or a cycle: the schema path decides.
+    return undefined;
+  }
 }
