@@ -7,6 +7,7 @@ import { pinSelf } from './processes.js';
 import { collectorScale } from './scenarios/collector-scale.js';
 import { stopBenchServer } from './scenarios/scale-engines.js';
 import { ingestAndQueries } from './scenarios/ingest-and-queries.js';
+import { overheadPaired } from './scenarios/overhead-paired.js';
 import { proxyOverhead } from './scenarios/proxy-overhead.js';
 import { retention } from './scenarios/retention.js';
 import { routingQuality } from './scenarios/routing-quality.js';
@@ -20,6 +21,7 @@ let scaleOptions: { scales: number[]; baseline: string | undefined; engines: str
 
 const SCENARIOS = {
   overhead: proxyOverhead,
+  paired: overheadPaired,
   streaming,
   ingest: ingestAndQueries,
   retention,
@@ -60,8 +62,8 @@ function parseArgs(argv: string[]): { quick: boolean; only: string[] } {
   const scales = valueOf('--scale')?.split(',') ?? [];
   scaleOptions = { scales: scales.map((word) => SCALE_WORDS[word] ?? Number.NaN), baseline: valueOf('--baseline'), engines: valueOf('--engines')?.split(',') ?? ['sqlite'] };
   const onlyText = valueOf('--only');
-  // --scale alone runs only the scale scenario.
-  const only = onlyText !== undefined ? onlyText.split(',') : scales.length > 0 ? ['scale'] : Object.keys(SCENARIOS).filter((name) => name !== 'scale');
+  // --scale alone runs only the scale scenario; `paired` (before/after side by side) runs only when named.
+  const only = onlyText !== undefined ? onlyText.split(',') : scales.length > 0 ? ['scale'] : Object.keys(SCENARIOS).filter((name) => name !== 'scale' && name !== 'paired');
   const valued = new Set(['--only', '--scale', '--baseline', '--engines']);
   const unknown = argv.filter((arg, i) => arg !== '--quick' && !valued.has(arg) && !valued.has(argv[i - 1] ?? ''));
   const badScale = scaleOptions.scales.some((scale) => Number.isNaN(scale)) || (only.includes('scale') && scales.length === 0)
@@ -91,6 +93,7 @@ pinSelf();
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 const workDir = mkdtempSync(join(tmpdir(), 'routetrace-bench-'));
 const ctx: BenchContext = { quick, rounds: 3, wrk: undefined, nginx: undefined, workDir, log };
+if (only.includes('paired')) ctx.wrk = ensureTool('wrk', 'wrk', log);
 if (only.includes('overhead')) {
   ctx.wrk = ensureTool('wrk', 'wrk', log);
   ctx.nginx = ensureTool('nginx', 'nginx-light', log);
@@ -119,7 +122,8 @@ mkdirSync(resultsDir, { recursive: true });
 // The scale runs take long and measure one component: their own file, so latest.json keeps the full run.
 // Both engines side by side get a file of their own (the SQLite-only scale runs keep theirs).
 const scaleFile = scaleOptions.engines.includes('postgres') ? 'collector-scale-engines.json' : 'collector-scale.json';
-const resultsFile = only.length === 1 && only[0] === 'scale' ? scaleFile : 'latest.json';
+// `--only paired` alone (a before/after check) leaves latest.json to the full run too.
+const resultsFile = only.length === 1 && only[0] === 'scale' ? scaleFile : only.length === 1 && only[0] === 'paired' ? 'overhead-paired.json' : 'latest.json';
 writeFileSync(join(resultsDir, resultsFile), `${JSON.stringify(report, null, 2)}\n`);
 process.stdout.write(`${table(figures)}\n\n${figures.length} figures in ${report.seconds} s; written to bench/results/${resultsFile}\n`);
 const missed = figures.filter((figure) => meets(figure) === false);

@@ -38,7 +38,7 @@ function inRoundOrder<T>(items: readonly T[], round: number): readonly T[] {
  * cannot be read. A new connection each time: polls seconds apart would otherwise meet a
  * keep-alive socket the proxy is just closing.
  */
-function recordsSent(url: string): Promise<number> {
+export function recordsSent(url: string): Promise<number> {
   return new Promise((resolve) => {
     const req = get(`${url}/metrics`, { agent: false }, (res) => {
       let text = '';
@@ -56,7 +56,7 @@ function recordsSent(url: string): Promise<number> {
  * 10 s): the records of a wrk run still queued when it ends are part of its cost, and their
  * ingest must not land on the next contender's measurement (same core).
  */
-async function recordsDelivered(url: string, since: number, count: number): Promise<void> {
+export async function recordsDelivered(url: string, since: number, count: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const sent = await recordsSent(url);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { validateRecord } from '#shared/record.js';
 import { fastValidateRecord } from '#shared/record-fast-path.js';
+import type { RoutingRecordInput } from '#shared/record.js';
 import { recordJson } from '../../../proxy/export/record-json.js';
+import { checkRecords } from '../../../proxy/export/source-check.js';
 import { buildRecord, type RecordFacts } from '../../../proxy/forward/record-builder.js';
-import { FULL_RECORD, VALID_RECORDS, wrongRecords } from '../../helpers/record-samples.js';
+import { BASE_RECORD, FULL_RECORD, VALID_RECORDS, wrongRecords } from '../../helpers/record-samples.js';
 
 // The same sets as test/shared/record-fast-path.test.ts: the writer must settle exactly what the fast check settles.
 const full = FULL_RECORD;
@@ -58,5 +60,14 @@ describe('recordJson (a record written as JSON once, at enqueue)', () => {
       expect(parsed).toEqual(JSON.parse(JSON.stringify(record)));
       expect(validateRecord(parsed)).toEqual(validateRecord(record));
     }
+  });
+});
+
+describe('records with keys outside the contract', () => {
+  it('checkRecords sends a valid record with an unknown JSON key as it is, and counts one JSON cannot hold as invalid instead of throwing', () => {
+    const extra = { ...BASE_RECORD, note: 'kept' } as unknown as RoutingRecordInput;
+    const bigint = { ...BASE_RECORD, note: 1n } as unknown as RoutingRecordInput;
+    const { valid, invalid, firstError } = checkRecords([extra, bigint]);
+    expect({ valid: valid.map((json) => JSON.parse(json) as unknown), invalid, firstError }).toEqual({ valid: [{ ...BASE_RECORD, note: 'kept' }], invalid: 1, firstError: 'record cannot be written as JSON' });
   });
 });
