@@ -7,7 +7,7 @@ import type { StoredPairs } from './stored-quantiles.js';
  * histograms addable and subtractable, which is what lets retention keep rollups exact.
  *
  * A percentile is reported as its bin's geometric midpoint, so it is within 1.7% of the exact
- * nearest-rank value (half a bin; the 2% bound README states). Stored sparse, as 8-byte
+ * nearest-rank value (half a bin; README states the 1.7% bound, within the issue's 2%). Stored sparse, as 8-byte
  * (uint32 bin, int32 count) little-endian pairs for the non-empty bins: a 60 s bucket of one
  * node touches a few dozen bins, so a BLOB (bytea in PostgreSQL) of a few hundred bytes.
  */

@@ -64,7 +64,7 @@ export class RetentionSweeper implements RetentionSweep {
       removedByCap += deleted;
       if (deleted === 0) break;
     }
-    // Checkpoints run on the reader thread, never here (see store/database.ts).
+    // Checkpoints run on the writer thread (its own autocheckpoint), never here (see store/database.ts).
     return { removedByTtl, removedByCap, durationMs: performance.now() - started, walBytes: this.#walSize() };
   }
 

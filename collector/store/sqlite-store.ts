@@ -47,8 +47,9 @@ function isDeleteStep(value: unknown): value is DeleteStep {
 /**
  * The embedded store: one SQLite file and three connections. Writes (ingest batches, retention
  * deletes) run on a writer thread that owns the write connection (write-worker.ts); reads on a
- * reader thread with a read-only one (reads/read-worker.ts). The event loop only validates,
- * maps rows and waits, so neither a batch's transaction nor a query stalls it. A third
+ * reader thread with a read-only one (reads/read-worker.ts); bodies are checked and mapped to
+ * rows on the ingest thread (ingest/). The event loop only hands buffers between threads and
+ * waits, so neither a batch's transaction nor a query stalls it. A third
  * connection here opens, checks and migrates the file at start, and serves tests and tools.
  */
 export class SqliteTraceStore implements TraceStore {

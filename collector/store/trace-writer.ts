@@ -43,8 +43,8 @@ const ROWS_PER_STATEMENT = 50;
  * The hot insert path: raw prepared statements, compiled once, and one transaction per batch
  * holding the inserts, the rollup upserts and the counters, so stats read from rollups always
  * match the rows. kysely would prepare each INSERT afresh (measured 6x slower per row). Rows
- * arrive already mapped (row-mapping.ts): the ingest route maps them on the event loop and
- * the writer thread (write-worker.ts) runs this.
+ * arrive already mapped (row-mapping.ts): the ingest thread maps them (ingest/), and the writer
+ * thread (write-worker.ts) runs this.
  */
 export class TraceWriter {
   readonly #insertBatch: (rows: readonly InsertRow[], meta: BatchMeta, withStored: boolean) => WriteResult;
