@@ -3,11 +3,9 @@ import { cpuMicros } from '../cpu.js';
 import { median, type BenchContext, type Figure } from '../figure.js';
 import { startPinned, startPinnedScript, type Pinned } from '../processes.js';
 import { startWrk } from '../wrk.js';
+import { BODY, CONNECTIONS, FAST_WORKER, proxyArgs } from './overhead-workload.js';
 import { recordsDelivered, recordsSent } from './proxy-overhead.js';
 
-const FAST_WORKER = ['--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '100000000', '--max-running-requests', '100000'];
-const BODY = JSON.stringify({ text: 'Hello world, a short prompt for the overhead benchmark', sampling_params: { max_new_tokens: 1 } });
-const CONNECTIONS = [16, 64] as const;
 
 interface Side {
   name: string;
@@ -40,7 +38,7 @@ export async function overheadPaired(ctx: BenchContext): Promise<Figure[]> {
     started.push(sim);
     const collector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'paired.db'), '--max-trace-entries', '1000000']);
     started.push(collector);
-    const args = ['--port', '0', '--worker-urls', sim.url, '--policy', 'round_robin', '--load-check-interval-secs', '0', '--collector-url', collector.url];
+    const args = proxyArgs(sim.url, collector.url);
     const beforeProxy = join(before, 'proxy/main.js');
     const sides: Side[] = [];
     for (const [name, label, start] of [

@@ -6,10 +6,8 @@ import { SequentialClient } from '../http-client.js';
 import { freePort, startNginx } from '../nginx.js';
 import { startPinned, startPinnedScript, type Pinned } from '../processes.js';
 import { runWrk } from '../wrk.js';
+import { BODY, CONNECTIONS, FAST_WORKER, proxyArgs } from './overhead-workload.js';
 
-const FAST_WORKER = ['--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '100000000', '--max-running-requests', '100000'];
-const BODY = JSON.stringify({ text: 'Hello world, a short prompt for the overhead benchmark', sampling_params: { max_new_tokens: 1 } });
-const CONNECTIONS = [16, 64] as const;
 
 /** One forwarder under test: its URL, the processes whose CPU it costs, and a label. */
 interface Contender {
@@ -79,7 +77,7 @@ export async function proxyOverhead(ctx: BenchContext): Promise<Figure[]> {
     started.push(sim);
     const collector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'overhead.db'), '--max-trace-entries', '1000000']);
     started.push(collector);
-    const common = ['--port', '0', '--worker-urls', sim.url, '--policy', 'round_robin', '--load-check-interval-secs', '0'];
+    const common = proxyArgs(sim.url);
     const own = (pinned: Pinned): (() => number[]) => () => (pinned.child.pid === undefined ? [] : [pinned.child.pid]);
     const contenders: Contender[] = [{ name: 'direct', label: 'direct to the worker', url: sim.url, pids: () => [] }];
     const add = async (name: string, label: string, start: Promise<Pinned>, traced = false): Promise<void> => {

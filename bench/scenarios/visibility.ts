@@ -2,8 +2,8 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import type { BenchContext, Figure } from '../figure.js';
 import { startPinned } from '../processes.js';
+import { FAST_WORKER, proxyArgs } from './overhead-workload.js';
 
-const FAST_WORKER = ['--first-token-base-ms', '0', '--prefill-ms-per-token', '0', '--decode-tokens-per-sec', '100000000', '--max-running-requests', '100000'];
 const body = (id: number): string => JSON.stringify({ text: `visibility probe ${id}`, sampling_params: { max_new_tokens: 1 } });
 
 function send(agent: Agent, url: string, method: string, payload: string | undefined, headers: Record<string, string> = {}): Promise<number> {
@@ -70,7 +70,7 @@ export async function visibility(ctx: BenchContext): Promise<Figure[]> {
     started.push(sim);
     const collector = await startPinned('collector', ['--port', '0', '--db', join(ctx.workDir, 'visibility.db'), '--max-trace-entries', '1000000']);
     started.push(collector);
-    const proxy = await startPinned('proxy', ['--port', '0', '--worker-urls', sim.url, '--policy', 'round_robin', '--load-check-interval-secs', '0', '--collector-url', collector.url]);
+    const proxy = await startPinned('proxy', proxyArgs(sim.url, collector.url));
     started.push(proxy);
     const probes = ctx.quick ? 50 : 200;
     await measureVisibility(proxy.url, collector.url, 50, 0, 'warmup');

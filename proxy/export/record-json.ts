@@ -100,12 +100,16 @@ function settles(r: Record<string, unknown>): boolean {
   );
 }
 
-export function recordJson(record: RoutingRecordInput): string | undefined {
-  if (!settles(record)) return undefined;
+/** A record's JSON text; undefined when JSON cannot hold it (a key outside the contract holding a BigInt or a cycle). */
+export function jsonTextOf(record: RoutingRecordInput): string | undefined {
   try {
     return JSON.stringify(record);
   } catch {
-    // A key outside the contract holding a BigInt or a cycle: the schema path decides.
     return undefined;
   }
+}
+
+export function recordJson(record: RoutingRecordInput): string | undefined {
+  // What JSON cannot hold goes to the schema path, which decides.
+  return settles(record) ? jsonTextOf(record) : undefined;
 }
